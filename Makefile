@@ -1,0 +1,32 @@
+# dvflag — PGXS build. The version is written once, in dvflag.control.
+EXTENSION  = dvflag
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\([^']*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = dvflag
+OBJS = src/dvflag.o src/fold.o src/checkdigit.o src/rules.o src/spi_util.o \
+       src/audit.o src/person.o src/paths.o src/admin.o
+
+# The install script of the current version is built from sql/ (in
+# dependency order by file name); older versions and upgrade scripts are
+# committed under extension/ as written.
+SQL_SOURCES = $(sort $(wildcard sql/*.sql))
+DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql))
+
+PG_CPPFLAGS = -Isrc
+PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
+	( echo '-- dvflag $(EXTVERSION): built from sql/ by make; edit those files, not this one.'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION dvflag" to load this file. \quit'; \
+	  for f in $(SQL_SOURCES); do echo; echo "-- $$f"; cat $$f; done ) > $@
+
+.PHONY: test demo
+test:
+	./test/run
+demo:
+	./demo/run

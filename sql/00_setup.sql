@@ -1,0 +1,35 @@
+-- The encoding guard and the audience roles.
+
+-- Folding and fragment matching work on UTF-8 text; anything else would
+-- compare bytes of another encoding and match the wrong people.
+DO $$
+BEGIN
+  IF pg_catalog.getdatabaseencoding() OPERATOR(pg_catalog.<>) 'UTF8' THEN
+    RAISE EXCEPTION 'dvflag requires a UTF8 database, this one is %',
+                    pg_catalog.getdatabaseencoding()
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Create the database with ENCODING ''UTF8'' TEMPLATE template0.';
+  END IF;
+END
+$$;
+
+-- Roles are cluster-wide: create the ones that do not exist yet, and leave
+-- existing ones (and their members) alone.  DROP EXTENSION keeps them.
+DO $$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['dvflag_admin', 'dvflag_insurer', 'dvflag_portal',
+                           'dvflag_clinic', 'dvflag_disaster',
+                           'dvflag_requester', 'dvflag_auditor']
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) r) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+    END IF;
+  END LOOP;
+END
+$$;
+
+CREATE SCHEMA dvflag;
+COMMENT ON SCHEMA dvflag IS 'dvflag: query-time masking for persons protected by the DV flags';
+REVOKE ALL ON SCHEMA dvflag FROM PUBLIC;

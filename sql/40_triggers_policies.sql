@@ -1,0 +1,71 @@
+-- Triggers that keep derived state and the audit, and the RLS policies.
+-- The triggers are ENABLE ALWAYS: session_replication_role = replica does
+-- not silence them.
+
+-- After any change of enrollments: audit flag changes (a reason is
+-- required) and recompute the effective state of every person touched.
+CREATE FUNCTION dvflag.enrollment_changed()
+  RETURNS trigger
+  AS 'MODULE_PATHNAME', 'dvflag_enrollment_changed'
+  LANGUAGE C SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER enrollment_inserted AFTER INSERT ON dvflag.enrollment
+  REFERENCING NEW TABLE AS dvflag_new
+  FOR EACH STATEMENT EXECUTE FUNCTION dvflag.enrollment_changed();
+CREATE TRIGGER enrollment_updated AFTER UPDATE ON dvflag.enrollment
+  REFERENCING OLD TABLE AS dvflag_old NEW TABLE AS dvflag_new
+  FOR EACH STATEMENT EXECUTE FUNCTION dvflag.enrollment_changed();
+CREATE TRIGGER enrollment_deleted AFTER DELETE ON dvflag.enrollment
+  REFERENCING OLD TABLE AS dvflag_old
+  FOR EACH STATEMENT EXECUTE FUNCTION dvflag.enrollment_changed();
+
+-- Refuse what would bypass the row triggers above or the audit.
+CREATE FUNCTION dvflag.refuse_change()
+  RETURNS trigger
+  AS 'MODULE_PATHNAME', 'dvflag_refuse_change'
+  LANGUAGE C SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER enrollment_no_truncate BEFORE TRUNCATE ON dvflag.enrollment
+  FOR EACH STATEMENT EXECUTE FUNCTION dvflag.refuse_change();
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON dvflag.audit
+  FOR EACH ROW EXECUTE FUNCTION dvflag.refuse_change();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON dvflag.audit
+  FOR EACH STATEMENT EXECUTE FUNCTION dvflag.refuse_change();
+
+-- COPY FROM by insurer staff runs with row-level security lifted (PostgreSQL
+-- cannot COPY into a table under RLS); this trigger enforces the same scope.
+CREATE FUNCTION dvflag.enrollment_copy_scope()
+  RETURNS trigger
+  AS 'MODULE_PATHNAME', 'dvflag_enrollment_copy_scope'
+  LANGUAGE C SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER enrollment_copy_scope BEFORE INSERT ON dvflag.enrollment
+  FOR EACH ROW EXECUTE FUNCTION dvflag.enrollment_copy_scope();
+
+ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_inserted;
+ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_updated;
+ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_deleted;
+ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_no_truncate;
+ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_copy_scope;
+ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_append_only;
+ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_no_truncate;
+
+-- Insurer staff: their mapped insurers' enrollments, nothing else.  The
+-- sub-select makes the mapping an InitPlan, read once per statement.
+CREATE POLICY enrollment_staff ON dvflag.enrollment FOR ALL TO dvflag_insurer
+  USING (insurer_no OPERATOR(pg_catalog.=) ANY ((SELECT dvflag.staff_insurers())::pg_catalog.text[]))
+  WITH CHECK (insurer_no OPERATOR(pg_catalog.=) ANY ((SELECT dvflag.staff_insurers())::pg_catalog.text[]));
+CREATE POLICY enrollment_admin ON dvflag.enrollment FOR ALL TO dvflag_admin
+  USING (true) WITH CHECK (true);
+CREATE POLICY insurer_admin ON dvflag.insurer FOR ALL TO dvflag_admin
+  USING (true) WITH CHECK (true);
+
+-- Read-only views of the rest for admin, of the audit for the auditor.
+CREATE POLICY person_admin ON dvflag.person FOR SELECT TO dvflag_admin USING (true);
+CREATE POLICY card_admin ON dvflag.card FOR SELECT TO dvflag_admin USING (true);
+CREATE POLICY proxy_admin ON dvflag.proxy FOR SELECT TO dvflag_admin USING (true);
+CREATE POLICY disaster_admin ON dvflag.disaster FOR SELECT TO dvflag_admin USING (true);
+CREATE POLICY insurer_staff_admin ON dvflag.insurer_staff FOR SELECT TO dvflag_admin USING (true);
+CREATE POLICY audit_readers ON dvflag.audit FOR SELECT TO dvflag_admin, dvflag_auditor USING (true);

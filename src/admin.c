@@ -1,0 +1,694 @@
+/*
+ * admin.c — the write paths: flags, cards, proxies, disasters, the
+ * insurer-staff mapping, the protected-target question, and the insurer
+ * scope of staff (for the RLS policy and for COPY).
+ *
+ * Order in every function: check the arguments (22023, nothing touched),
+ * check the caller's right to act (42501), find the object (P0002 when it
+ * does not exist), act, audit.  Flag changes are made by an UPDATE of the
+ * enrollment, so that the one trigger in person.c audits them and keeps the
+ * person's effective state, whichever way a flag is changed.
+ */
+#include "dvflag.h"
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "miscadmin.h"
+#include "parser/parse_relation.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "rules.h"
+
+static DvPlan staff_insurers = {
+	"SELECT s.insurer_no FROM dvflag.insurer_staff s"
+	" WHERE pg_catalog.pg_has_role($1, s.staff::pg_catalog.oid, 'USAGE')",
+	1, {OIDOID}
+};
+
+#define ENROLLMENT_BY_CARD \
+	" FROM dvflag.enrollment e JOIN dvflag.person p ON p.link_no OPERATOR(pg_catalog.=) e.link_no" \
+	" WHERE e.insurer_no OPERATOR(pg_catalog.=) $1 AND e.number OPERATOR(pg_catalog.=) $3" \
+	"   AND e.branch OPERATOR(pg_catalog.=) $4"
+#define WITH_SYMBOL " AND e.symbol OPERATOR(pg_catalog.=) $2"
+#define WITHOUT_SYMBOL " AND e.symbol IS NULL AND $2::pg_catalog.text IS NULL"
+#define ENROLLMENT_COLUMNS "SELECT e.id, e.link_no, e.nd, e.sb, e.ar, p.sb_eff"
+
+static DvPlan find_enrollment = {
+	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITH_SYMBOL " FOR UPDATE OF e",
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+};
+static DvPlan find_enrollment_no_symbol = {
+	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITHOUT_SYMBOL " FOR UPDATE OF e",
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+};
+
+/* One plan per flag: the column name cannot be a parameter. */
+static DvPlan update_flag[3] = {
+	{"UPDATE dvflag.enrollment SET nd = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}},
+	{"UPDATE dvflag.enrollment SET sb = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}},
+	{"UPDATE dvflag.enrollment SET ar = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}},
+};
+static const char *const flag_names[3] = {"nd", "sb", "ar"};
+
+static DvPlan find_card = {
+	"SELECT c.link_no, c.stopped_at IS NOT NULL FROM dvflag.card c"
+	" WHERE c.card_serial OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+	1, {TEXTOID}
+};
+static DvPlan insert_card = {
+	"INSERT INTO dvflag.card (card_serial, link_no) VALUES ($1, $2)",
+	2, {TEXTOID, TEXTOID}
+};
+static DvPlan stop_card = {
+	"UPDATE dvflag.card SET stopped_at = pg_catalog.now(), stop_reason = $2"
+	" WHERE card_serial OPERATOR(pg_catalog.=) $1",
+	2, {TEXTOID, TEXTOID}
+};
+static DvPlan person_at_insurers = {
+	"SELECT 1 FROM dvflag.enrollment e WHERE e.link_no OPERATOR(pg_catalog.=) $1"
+	"   AND e.insurer_no OPERATOR(pg_catalog.=) ANY ($2) LIMIT 1",
+	2, {TEXTOID, TEXTARRAYOID}
+};
+static DvPlan find_person = {
+	"SELECT p.nd_eff, p.sb_eff FROM dvflag.person p WHERE p.link_no OPERATOR(pg_catalog.=) $1",
+	1, {TEXTOID}
+};
+static DvPlan insert_proxy = {
+	"INSERT INTO dvflag.proxy (principal_link_no, agent_link_no) VALUES ($1, $2)"
+	" ON CONFLICT DO NOTHING",
+	2, {TEXTOID, TEXTOID}
+};
+static DvPlan delete_proxy = {
+	"DELETE FROM dvflag.proxy WHERE principal_link_no OPERATOR(pg_catalog.=) $1"
+	"   AND agent_link_no OPERATOR(pg_catalog.=) $2",
+	2, {TEXTOID, TEXTOID}
+};
+static DvPlan insert_disaster = {
+	"INSERT INTO dvflag.disaster (starts, ends, note) VALUES ($1, $2, $3) RETURNING id",
+	3, {TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID}
+};
+static DvPlan end_disaster = {
+	"UPDATE dvflag.disaster SET ended_at = pg_catalog.now()"
+	" WHERE id OPERATOR(pg_catalog.=) $1 AND ended_at IS NULL RETURNING id",
+	1, {INT8OID}
+};
+static DvPlan find_disaster = {
+	"SELECT 1 FROM dvflag.disaster WHERE id OPERATOR(pg_catalog.=) $1",
+	1, {INT8OID}
+};
+static DvPlan find_insurer = {
+	"SELECT 1 FROM dvflag.insurer WHERE insurer_no OPERATOR(pg_catalog.=) $1",
+	1, {TEXTOID}
+};
+static DvPlan insert_staff = {
+	"INSERT INTO dvflag.insurer_staff (staff, insurer_no) VALUES ($1::pg_catalog.regrole, $2)"
+	" ON CONFLICT DO NOTHING",
+	2, {OIDOID, TEXTOID}
+};
+static DvPlan delete_staff = {
+	"DELETE FROM dvflag.insurer_staff WHERE staff::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
+	"   AND insurer_no OPERATOR(pg_catalog.=) $2",
+	2, {OIDOID, TEXTOID}
+};
+
+/* The insurers that role may act for, as a text[] Datum (SPI connected). */
+static Datum
+insurers_of(Oid role)
+{
+	Datum		arg = ObjectIdGetDatum(role);
+	Datum	   *items;
+
+	dv_exec(&staff_insurers, &arg, NULL, true, 0);
+	items = palloc(sizeof(Datum) * (SPI_processed + 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		items[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	return PointerGetDatum(construct_array(items, (int) SPI_processed, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* May the caller act for this insurer: admin, or staff mapped to it? */
+bool
+dv_caller_may_act_for_insurer(const char *insurer_no)
+{
+	ArrayType  *a;
+	Datum	   *items;
+	int			n;
+
+	if (dv_caller_has_role(DV_ROLE_ADMIN))
+		return true;
+	a = DatumGetArrayTypeP(insurers_of(GetOuterUserId()));
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
+	for (int i = 0; i < n; i++)
+		if (strcmp(TextDatumGetCString(items[i]), insurer_no) == 0)
+			return true;
+	return false;
+}
+
+static void
+connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dvflag: SPI_connect failed");
+}
+
+/* A card identity (insurer_no, symbol, number, branch) from arguments. */
+typedef struct CardArgs
+{
+	char	   *insurer_no;
+	char	   *symbol;
+	char	   *number;
+	char	   *branch;
+} CardArgs;
+
+static CardArgs
+card_args(FunctionCallInfo fcinfo, int first)
+{
+	CardArgs	c;
+
+	c.insurer_no = dv_required_text_arg(fcinfo, first, "insurer_no");
+	c.symbol = dv_optional_text_arg(fcinfo, first + 1);
+	c.number = dv_required_text_arg(fcinfo, first + 2, "number");
+	c.branch = dv_required_text_arg(fcinfo, first + 3, "branch");
+	dv_check_insurer_no_arg(c.insurer_no);
+	if (c.symbol != NULL && dv_text_is_blank(c.symbol))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("symbol must be NULL or not empty"),
+				 errhint("Pass NULL for an insurance card without a symbol (記号).")));
+	dv_check_branch_arg(c.branch);
+	return c;
+}
+
+static char *
+card_target(const CardArgs *c)
+{
+	return psprintf("%s/%s/%s/%s", c->insurer_no, c->symbol ? c->symbol : "",
+					c->number, c->branch);
+}
+
+/* Find (and lock) the enrollment of an insurance card; P0002 if none. */
+static HeapTuple
+enrollment_of(const CardArgs *c)
+{
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = CStringGetTextDatum(c->insurer_no);
+	values[1] = c->symbol ? CStringGetTextDatum(c->symbol) : (Datum) 0;
+	nulls[1] = c->symbol ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(c->number);
+	values[3] = CStringGetTextDatum(c->branch);
+	dv_exec(c->symbol ? &find_enrollment : &find_enrollment_no_symbol,
+			values, nulls, false, 0);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no enrollment with insurance card %s", card_target(c)),
+				 errhint("Give insurer_no, symbol (NULL if none), number and branch exactly as on the card.")));
+	return SPI_tuptable->vals[0];
+}
+
+PG_FUNCTION_INFO_V1(dvflag_set_flag);
+/* set_flag(insurer_no, symbol, number, branch, flag, value, reason) */
+Datum
+dvflag_set_flag(PG_FUNCTION_ARGS)
+{
+	CardArgs	c = card_args(fcinfo, 0);
+	char	   *flag = dv_required_text_arg(fcinfo, 4, "flag");
+	char	   *reason;
+	bool		value;
+	int			f;
+	HeapTuple	tup;
+	int64		id;
+	Datum		values[2];
+
+	for (f = 0; f < 3; f++)
+		if (pg_strcasecmp(flag, flag_names[f]) == 0)
+			break;
+	if (f == 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown flag \"%.20s\"", flag),
+				 errhint("The flag is 'nd' (不開示該当), 'sb' (自己情報提供不可) or 'ar' (自動応答不可).")));
+	if (PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value must not be NULL"),
+				 errhint("Pass true to set the flag, false to clear it.")));
+	value = PG_GETARG_BOOL(5);
+	if (PG_ARGISNULL(6) || dv_text_is_blank(text_to_cstring(PG_GETARG_TEXT_PP(6))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a reason is required to change a flag"),
+				 errhint("Say why, e.g. the application received from the person.")));
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(6));
+
+	connect();
+	if (!dv_caller_may_act_for_insurer(c.insurer_no))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for insurer %s", c.insurer_no),
+				 errhint("Only dvflag_admin and the staff mapped to the insurer (dvflag.grant_insurer) may change its flags.")));
+	tup = enrollment_of(&c);
+	id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
+	if (dv_col_bool(tup, 3 + f) == value)
+	{
+		SPI_finish();
+		PG_RETURN_BOOL(false);
+	}
+	values[0] = Int64GetDatum(id);
+	values[1] = BoolGetDatum(value);
+	dv_reason_override = reason;
+	PG_TRY();
+	{
+		dv_exec(&update_flag[f], values, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		dv_reason_override = NULL;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_protected);
+/* protected(link_no): ND_eff(P) OR SB_eff(P); false for an unknown person. */
+Datum
+dvflag_protected(PG_FUNCTION_ARGS)
+{
+	char	   *link_no = dv_required_text_arg(fcinfo, 0, "link_no");
+	Datum		arg = CStringGetTextDatum(link_no);
+	bool		result = false;
+
+	connect();
+	dv_exec(&find_person, &arg, NULL, true, 1);
+	if (SPI_processed == 1)
+		result = dv_hide_address(dv_col_bool(SPI_tuptable->vals[0], 1),
+								 dv_col_bool(SPI_tuptable->vals[0], 2));
+	SPI_finish();
+	PG_RETURN_BOOL(result);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_register_card);
+/* register_card(card_serial, insurer_no, symbol, number, branch): 初回登録 */
+Datum
+dvflag_register_card(PG_FUNCTION_ARGS)
+{
+	char	   *card_serial = dv_required_text_arg(fcinfo, 0, "card_serial");
+	CardArgs	c = card_args(fcinfo, 1);
+	HeapTuple	tup;
+	char	   *link_no;
+	bool		sb_eff;
+	Datum		values[2];
+	StringInfoData d;
+
+	connect();
+	tup = enrollment_of(&c);
+	link_no = dv_col_text(tup, 2);
+	sb_eff = dv_col_bool(tup, 6);
+
+	initStringInfo(&d);
+	appendStringInfoChar(&d, '{');
+	dv_json_field_text(&d, "card_serial", card_serial);
+	dv_json_field_text(&d, "link_no", link_no);
+
+	/* checked first: also refuses a card bound before the flag was set */
+	if (!dv_registration_allowed(sb_eff))
+	{
+		dv_audit_require_log();
+		appendStringInfoChar(&d, '}');
+		dv_audit(DV_AUDIT_LOG, "card_register_refused", card_target(&c), d.data);
+		ereport(ERROR,
+				(errcode(ERRCODE_DV_REGISTRATION_REFUSED),
+				 errmsg("initial registration of this card is refused"),
+				 errhint("The person's insurer can tell whether and when registration is possible.")));
+	}
+
+	values[0] = CStringGetTextDatum(card_serial);
+	dv_exec(&find_card, values, NULL, false, 0);
+	if (SPI_processed == 1)
+	{
+		char	   *holder = dv_col_text(SPI_tuptable->vals[0], 1);
+
+		if (strcmp(holder, link_no) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("card %s is registered to another person", card_serial)));
+		if (dv_col_bool(SPI_tuptable->vals[0], 2))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("card %s is stopped", card_serial),
+					 errhint("A re-issued card has a new serial: register that one.")));
+		SPI_finish();
+		PG_RETURN_VOID();		/* already registered to this person */
+	}
+	values[1] = CStringGetTextDatum(link_no);
+	dv_exec(&insert_card, values, NULL, false, 0);
+	appendStringInfoChar(&d, '}');
+	dv_audit(DV_AUDIT_TABLE, "card_register", card_target(&c), d.data);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dvflag_stop_card);
+/* stop_card(card_serial, reason): admin, or staff of an insurer of P. */
+Datum
+dvflag_stop_card(PG_FUNCTION_ARGS)
+{
+	char	   *card_serial = dv_required_text_arg(fcinfo, 0, "card_serial");
+	char	   *reason = dv_required_text_arg(fcinfo, 1, "reason");
+	Datum		values[2];
+	char	   *link_no;
+	bool		stopped;
+	StringInfoData d;
+
+	connect();
+	values[0] = CStringGetTextDatum(card_serial);
+	dv_exec(&find_card, values, NULL, false, 0);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no card with serial %s", card_serial)));
+	link_no = dv_col_text(SPI_tuptable->vals[0], 1);
+	stopped = dv_col_bool(SPI_tuptable->vals[0], 2);
+	if (!dv_caller_has_role(DV_ROLE_ADMIN))
+	{
+		Datum		args[2];
+
+		args[0] = CStringGetTextDatum(link_no);
+		args[1] = insurers_of(GetOuterUserId());
+		dv_exec(&person_at_insurers, args, NULL, true, 1);
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to stop card %s", card_serial),
+					 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
+	}
+	if (stopped)
+	{
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+	values[1] = CStringGetTextDatum(reason);
+	dv_exec(&stop_card, values, NULL, false, 0);
+	initStringInfo(&d);
+	appendStringInfoChar(&d, '{');
+	dv_json_field_text(&d, "link_no", link_no);
+	dv_json_field_text(&d, "reason", reason);
+	appendStringInfoChar(&d, '}');
+	dv_audit(DV_AUDIT_TABLE, "card_stop", card_serial, d.data);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* The principal of an active card; P0002 for an unknown or stopped card. */
+static char *
+principal_of_card(const char *card_serial)
+{
+	Datum		arg = CStringGetTextDatum(card_serial);
+
+	dv_exec(&find_card, &arg, NULL, false, 0);
+	if (SPI_processed == 0 || dv_col_bool(SPI_tuptable->vals[0], 2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no active card with serial %s", card_serial)));
+	return dv_col_text(SPI_tuptable->vals[0], 1);
+}
+
+/* Audit a proxy change. */
+static void
+audit_proxy(const char *action, const char *principal, const char *agent)
+{
+	StringInfoData d;
+
+	initStringInfo(&d);
+	appendStringInfoChar(&d, '{');
+	dv_json_field_text(&d, "principal_link_no", principal);
+	dv_json_field_text(&d, "agent_link_no", agent);
+	appendStringInfoChar(&d, '}');
+	dv_audit(DV_AUDIT_TABLE, action, principal, d.data);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_set_proxy);
+/* set_proxy(card_serial, agent_link_no): the principal names a proxy. */
+Datum
+dvflag_set_proxy(PG_FUNCTION_ARGS)
+{
+	char	   *card_serial = dv_required_text_arg(fcinfo, 0, "card_serial");
+	char	   *agent = dv_required_text_arg(fcinfo, 1, "agent_link_no");
+	char	   *principal;
+	Datum		values[2];
+
+	connect();
+	principal = principal_of_card(card_serial);
+	if (strcmp(principal, agent) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a person cannot be their own proxy")));
+	values[0] = CStringGetTextDatum(agent);
+	dv_exec(&find_person, values, NULL, false, 1);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no person with link_no %s", agent)));
+	values[0] = CStringGetTextDatum(principal);
+	values[1] = CStringGetTextDatum(agent);
+	dv_exec(&insert_proxy, values, NULL, false, 0);
+	if (SPI_processed == 1)
+		audit_proxy("proxy_set", principal, agent);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dvflag_remove_proxy);
+/* remove_proxy(card_serial, agent_link_no): true if a proxy was removed. */
+Datum
+dvflag_remove_proxy(PG_FUNCTION_ARGS)
+{
+	char	   *card_serial = dv_required_text_arg(fcinfo, 0, "card_serial");
+	char	   *agent = dv_required_text_arg(fcinfo, 1, "agent_link_no");
+	char	   *principal;
+	Datum		values[2];
+	bool		removed;
+
+	connect();
+	principal = principal_of_card(card_serial);
+	values[0] = CStringGetTextDatum(principal);
+	values[1] = CStringGetTextDatum(agent);
+	dv_exec(&delete_proxy, values, NULL, false, 0);
+	removed = SPI_processed > 0;
+	if (removed)
+		audit_proxy("proxy_remove", principal, agent);
+	SPI_finish();
+	PG_RETURN_BOOL(removed);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_declare_disaster);
+/* declare_disaster(starts, ends, note) RETURNS bigint */
+Datum
+dvflag_declare_disaster(PG_FUNCTION_ARGS)
+{
+	char	   *note;
+	Datum		values[3];
+	int64		id;
+	StringInfoData d;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("starts and ends must not be NULL")));
+	note = dv_required_text_arg(fcinfo, 2, "note");
+	if (PG_GETARG_TIMESTAMPTZ(1) <= PG_GETARG_TIMESTAMPTZ(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ends must be later than starts")));
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PG_GETARG_DATUM(1);
+	values[2] = CStringGetTextDatum(note);
+	connect();
+	dv_exec(&insert_disaster, values, NULL, false, 0);
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool){0}));
+	initStringInfo(&d);
+	appendStringInfoChar(&d, '{');
+	dv_json_field_text(&d, "starts", timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(0)));
+	dv_json_field_text(&d, "ends", timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(1)));
+	dv_json_field_text(&d, "note", note);
+	appendStringInfoChar(&d, '}');
+	dv_audit(DV_AUDIT_TABLE, "disaster_declare", psprintf(INT64_FORMAT, id), d.data);
+	SPI_finish();
+	PG_RETURN_INT64(id);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_end_disaster);
+/* end_disaster(id): disaster-mode search stops now. */
+Datum
+dvflag_end_disaster(PG_FUNCTION_ARGS)
+{
+	Datum		arg;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("id must not be NULL")));
+	arg = PG_GETARG_DATUM(0);
+	connect();
+	dv_exec(&find_disaster, &arg, NULL, false, 0);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no disaster with id " INT64_FORMAT, PG_GETARG_INT64(0))));
+	dv_exec(&end_disaster, &arg, NULL, false, 0);
+	if (SPI_processed == 1)
+		dv_audit(DV_AUDIT_TABLE, "disaster_end", psprintf(INT64_FORMAT, PG_GETARG_INT64(0)), "{}");
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* grant_insurer / revoke_insurer */
+static Datum
+map_insurer(FunctionCallInfo fcinfo, bool grant)
+{
+	Oid			role;
+	char	   *insurer_no;
+	Datum		values[2];
+	StringInfoData d;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("role must not be NULL")));
+	role = PG_GETARG_OID(0);
+	insurer_no = dv_required_text_arg(fcinfo, 1, "insurer_no");
+	dv_check_insurer_no_arg(insurer_no);
+	connect();
+	values[0] = CStringGetTextDatum(insurer_no);
+	dv_exec(&find_insurer, values, NULL, false, 0);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no insurer %s", insurer_no),
+				 errhint("Insert the insurer into dvflag.insurer first.")));
+	values[0] = ObjectIdGetDatum(role);
+	values[1] = CStringGetTextDatum(insurer_no);
+	dv_exec(grant ? &insert_staff : &delete_staff, values, NULL, false, 0);
+	if (SPI_processed > 0)
+	{
+		initStringInfo(&d);
+		appendStringInfoChar(&d, '{');
+		dv_json_field_text(&d, "role", GetUserNameFromId(role, false));
+		dv_json_field_text(&d, "insurer_no", insurer_no);
+		appendStringInfoChar(&d, '}');
+		dv_audit(DV_AUDIT_TABLE, grant ? "insurer_grant" : "insurer_revoke",
+				 GetUserNameFromId(role, false), d.data);
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(dvflag_grant_insurer);
+Datum
+dvflag_grant_insurer(PG_FUNCTION_ARGS)
+{
+	return map_insurer(fcinfo, true);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_revoke_insurer);
+Datum
+dvflag_revoke_insurer(PG_FUNCTION_ARGS)
+{
+	return map_insurer(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_staff_insurers);
+/* staff_insurers(): the insurers the current role is mapped to. */
+Datum
+dvflag_staff_insurers(PG_FUNCTION_ARGS)
+{
+	Datum		result;
+	MemoryContext outer = CurrentMemoryContext;
+
+	connect();
+	result = insurers_of(GetOuterUserId());
+	/* copy out of the SPI context before SPI_finish frees it */
+	{
+		MemoryContext spi = MemoryContextSwitchTo(outer);
+		ArrayType  *copy = DatumGetArrayTypePCopy(result);
+
+		MemoryContextSwitchTo(spi);
+		result = PointerGetDatum(copy);
+	}
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+/* The insurers allowed for the current elevated COPY (see dvflag.c). */
+static Oid	scope_cached_for = InvalidOid;
+static uint64 scope_cached_xid_cmd = 0;
+static List *scope_insurers = NIL;
+static bool scope_all = false;
+
+PG_FUNCTION_INFO_V1(dvflag_enrollment_copy_scope);
+/* Trigger: during an elevated COPY, the caller's insurer scope per row. */
+Datum
+dvflag_enrollment_copy_scope(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HeapTuple	row;
+	bool		isnull;
+	char	   *insurer_no;
+	uint64		stamp;
+	ListCell   *lc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "dvflag_enrollment_copy_scope: must be a BEFORE ... FOR EACH ROW trigger");
+	row = td->tg_trigtuple;
+	if (!OidIsValid(dv_copy_scope_user))
+		return PointerGetDatum(row);
+
+	/* load the scope once per COPY command */
+	stamp = ((uint64) GetCurrentTransactionStartTimestamp()) ^ GetCurrentCommandId(false);
+	if (scope_cached_for != dv_copy_scope_user || scope_cached_xid_cmd != stamp)
+	{
+		MemoryContext old;
+		ArrayType  *a;
+		Datum	   *items;
+		int			n;
+
+		list_free_deep(scope_insurers);
+		scope_insurers = NIL;
+		scope_all = has_privs_of_role(dv_copy_scope_user, get_role_oid("dvflag_admin", true));
+		connect();
+		a = DatumGetArrayTypeP(insurers_of(dv_copy_scope_user));
+		deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		for (int i = 0; i < n; i++)
+			scope_insurers = lappend(scope_insurers, TextDatumGetCString(items[i]));
+		MemoryContextSwitchTo(old);
+		SPI_finish();
+		scope_cached_for = dv_copy_scope_user;
+		scope_cached_xid_cmd = stamp;
+	}
+	if (scope_all)
+		return PointerGetDatum(row);
+	insurer_no = TextDatumGetCString(heap_getattr(row,
+												  attnameAttNum(td->tg_relation, "insurer_no", false),
+												  RelationGetDescr(td->tg_relation), &isnull));
+	foreach(lc, scope_insurers)
+		if (strcmp((char *) lfirst(lc), insurer_no) == 0)
+			return PointerGetDatum(row);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("new row violates row-level security policy for table \"enrollment\""),
+			 errdetail("The row's insurer %s is not mapped to this role.", insurer_no)));
+	return PointerGetDatum(NULL);
+}

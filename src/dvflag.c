@@ -1,0 +1,279 @@
+/*
+ * dvflag.c — module entry: settings, the audience roles, argument checking
+ * shared by every SQL-callable function, and the COPY hook.
+ *
+ * The COPY hook: PostgreSQL refuses COPY FROM into a table under row-level
+ * security.  For COPY ... FROM STDIN into dvflag.enrollment by a role that
+ * holds INSERT on it (insurer staff, admin), the hook runs the COPY as the
+ * table's owner, remembering the caller in dv_copy_scope_user; the BEFORE
+ * INSERT trigger enrollment_copy_scope then applies the caller's insurer
+ * scope to every row, exactly as the policy's WITH CHECK would.  COPY from a
+ * file or program, or with a WHERE clause, is never elevated.  The state is
+ * reset on every exit path (PG_FINALLY).
+ */
+#include "dvflag.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rls.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
+
+#include "checkdigit.h"
+#include "fold.h"
+
+PG_MODULE_MAGIC;
+
+char	   *dv_reason_setting = NULL;
+char	   *dv_client_setting = NULL;
+const char *dv_reason_override = NULL;
+Oid			dv_copy_scope_user = InvalidOid;
+
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+static const char *const role_names[DV_ROLE_COUNT] = {
+	"dvflag_admin", "dvflag_insurer", "dvflag_portal", "dvflag_clinic",
+	"dvflag_disaster", "dvflag_requester", "dvflag_auditor"
+};
+
+void		_PG_init(void);
+static void dv_process_utility(PlannedStmt *pstmt, const char *queryString,
+							   bool readOnlyTree, ProcessUtilityContext context,
+							   ParamListInfo params, QueryEnvironment *queryEnv,
+							   DestReceiver *dest, QueryCompletion *qc);
+
+/* Define the settings and install the COPY hook. */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("dvflag.reason",
+							   "Reason recorded for flag changes made by plain INSERT, UPDATE, DELETE or COPY.",
+							   "A change of nd, sb or ar is refused without a reason, so that every change "
+							   "can be explained later. dvflag.set_flag() takes its reason as an argument.",
+							   &dv_reason_setting, "", PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("dvflag.client",
+							   "The application's identity of the operator or institution, recorded in every audit entry.",
+							   "A pooled application login must still name the person acting: set this per "
+							   "session or transaction, e.g. an institution code and a staff id.",
+							   &dv_client_setting, "", PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+	MarkGUCPrefixReserved("dvflag");
+
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = dv_process_utility;
+}
+
+bool
+dv_caller_has_role(DvRole role)
+{
+	Oid			roleid = get_role_oid(role_names[role], true);
+
+	return OidIsValid(roleid) && has_privs_of_role(GetOuterUserId(), roleid);
+}
+
+bool
+dv_text_is_blank(const char *s)
+{
+	size_t		len;
+	char	   *folded;
+	bool		blank;
+
+	if (s == NULL)
+		return true;
+	len = strlen(s);
+	folded = palloc(len + 1);
+	blank = dv_fold(s, len, folded) == 0;
+	pfree(folded);
+	return blank;
+}
+
+char *
+dv_current_reason(void)
+{
+	const char *r = dv_reason_override ? dv_reason_override : dv_reason_setting;
+
+	return dv_text_is_blank(r) ? NULL : pstrdup(r);
+}
+
+char *
+dv_optional_text_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+char *
+dv_required_text_arg(FunctionCallInfo fcinfo, int n, const char *argname)
+{
+	char	   *s;
+
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be NULL", argname)));
+	s = text_to_cstring(PG_GETARG_TEXT_PP(n));
+	if (dv_text_is_blank(s))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", argname)));
+	return s;
+}
+
+void
+dv_check_insurer_no_arg(const char *insurer_no)
+{
+	size_t		len = strlen(insurer_no);
+
+	switch (dv_insurer_no_problem(insurer_no, len))
+	{
+		case DV_INSURER_NO_OK:
+			return;
+		case DV_INSURER_NO_LENGTH:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("insurer_no \"%.20s\" is not 8 or 6 digits long", insurer_no),
+					 errhint("An insurer number is 8 digits ending in a check digit, or 6 digits for municipal National Health Insurance.")));
+			break;
+		case DV_INSURER_NO_NOT_DIGITS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("insurer_no \"%s\" contains a character other than 0-9", insurer_no),
+					 errhint("Write the insurer number in half-width digits.")));
+			break;
+		case DV_INSURER_NO_CHECK_DIGIT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("insurer_no \"%s\" has a wrong check digit", insurer_no),
+					 errhint("Check the number on the insurance card; its last digit is computed from the first seven.")));
+			break;
+	}
+}
+
+void
+dv_check_branch_arg(const char *branch)
+{
+	if (!(strlen(branch) == 2 && isdigit((unsigned char) branch[0]) &&
+		  isdigit((unsigned char) branch[1])))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("branch \"%.20s\" is not two digits", branch),
+				 errhint("The branch (枝番) is written as two half-width digits, e.g. '00'.")));
+}
+
+PG_FUNCTION_INFO_V1(dvflag_fold);
+/* dvflag.fold(text): the folded form used for matching names and kana. */
+Datum
+dvflag_fold(PG_FUNCTION_ARGS)
+{
+	text	   *in = PG_GETARG_TEXT_PP(0);
+	size_t		len = VARSIZE_ANY_EXHDR(in);
+	text	   *out = (text *) palloc(VARHDRSZ + len);
+	size_t		n = dv_fold(VARDATA_ANY(in), len, VARDATA(out));
+
+	SET_VARSIZE(out, VARHDRSZ + n);
+	PG_RETURN_TEXT_P(out);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_insurer_no_valid);
+/* dvflag.insurer_no_valid(text): 8 digits with check digit, or 6 digits. */
+Datum
+dvflag_insurer_no_valid(PG_FUNCTION_ARGS)
+{
+	text	   *in = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_BOOL(dv_insurer_no_problem(VARDATA_ANY(in),
+										 VARSIZE_ANY_EXHDR(in)) == DV_INSURER_NO_OK);
+}
+
+/* The owner of a relation. */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "dvflag: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Is this COPY one that the hook runs as the table owner? */
+static Oid
+copy_to_elevate(CopyStmt *stmt)
+{
+	Oid			nsp;
+	Oid			relid;
+
+	if (!stmt->is_from || stmt->relation == NULL || stmt->filename != NULL ||
+		stmt->is_program || stmt->whereClause != NULL)
+		return InvalidOid;
+	nsp = get_namespace_oid("dvflag", true);
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || relid != get_relname_relid("enrollment", nsp))
+		return InvalidOid;
+	if (check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
+		return InvalidOid;
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+		return InvalidOid;
+	return relid;
+}
+
+static void
+dv_process_utility(PlannedStmt *pstmt, const char *queryString,
+				   bool readOnlyTree, ProcessUtilityContext context,
+				   ParamListInfo params, QueryEnvironment *queryEnv,
+				   DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	Oid			relid = InvalidOid;
+
+	if (IsA(parsetree, CopyStmt) && !OidIsValid(dv_copy_scope_user))
+		relid = copy_to_elevate((CopyStmt *) parsetree);
+
+	if (OidIsValid(relid))
+	{
+		Oid			save_userid;
+		int			save_sec_context;
+
+		GetUserIdAndSecContext(&save_userid, &save_sec_context);
+		dv_copy_scope_user = save_userid;
+		SetUserIdAndSecContext(relation_owner(relid),
+							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+		PG_TRY();
+		{
+			if (prev_process_utility)
+				prev_process_utility(pstmt, queryString, readOnlyTree, context,
+									 params, queryEnv, dest, qc);
+			else
+				standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+										params, queryEnv, dest, qc);
+		}
+		PG_FINALLY();
+		{
+			SetUserIdAndSecContext(save_userid, save_sec_context);
+			dv_copy_scope_user = InvalidOid;
+		}
+		PG_END_TRY();
+		return;
+	}
+
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context,
+							 params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}

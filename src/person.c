@@ -1,0 +1,316 @@
+/*
+ * person.c — the per-person effective state (dvflag.person), kept in step
+ * with the enrollments, and the audit of flag changes.
+ *
+ * One statement-level AFTER trigger per event (INSERT, UPDATE, DELETE; COPY
+ * fires INSERT) sees the statement's rows in transition tables.  It
+ *   1. audits every change of nd, sb or ar, refusing the statement (22023)
+ *      when no reason was given;
+ *   2. recomputes latest(P), ND_eff(P), SB_eff(P) with rules.c for every
+ *      person P the statement touched.
+ *
+ * Concurrency: before reading P's enrollments the trigger locks P's row in
+ * dvflag.person (FOR UPDATE, persons in "C" order, so two statements never
+ * deadlock on each other's persons), and every recomputation writes P's row
+ * (version + 1).  Under READ COMMITTED each SPI statement takes a fresh
+ * snapshot, so the enrollments are read after any transaction that held the
+ * lock has committed: the last transaction to commit has recomputed P from
+ * everything committed before it.  Under REPEATABLE READ or SERIALIZABLE the
+ * lock raises a serialization failure instead, and the caller retries.
+ */
+#include "dvflag.h"
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+
+#include "rules.h"
+
+#define UPDATE_BATCH 10000
+#define FETCH_BATCH 10000
+
+static DvPlan update_persons = {
+	"UPDATE dvflag.person p"
+	"   SET latest_id = u.latest_id, nd_eff = u.nd_eff, sb_eff = u.sb_eff,"
+	"       version = p.version OPERATOR(pg_catalog.+) 1,"
+	"       updated_at = pg_catalog.now()"
+	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+	"                  pg_catalog.unnest($4)) AS u(link_no, latest_id, nd_eff, sb_eff)"
+	" WHERE p.link_no OPERATOR(pg_catalog.=) u.link_no",
+	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}
+};
+
+/* Pending person updates, written in batches. */
+typedef struct PersonBatch
+{
+	int			n;
+	Datum		link_no[UPDATE_BATCH];
+	Datum		latest_id[UPDATE_BATCH];
+	bool		latest_null[UPDATE_BATCH];
+	Datum		nd_eff[UPDATE_BATCH];
+	Datum		sb_eff[UPDATE_BATCH];
+} PersonBatch;
+
+static void
+flush_persons(PersonBatch *b)
+{
+	Datum		values[4];
+	int			dims[1] = {b->n};
+	int			lbs[1] = {1};
+
+	if (b->n == 0)
+		return;
+	values[0] = PointerGetDatum(construct_array(b->link_no, b->n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_md_array(b->latest_id, b->latest_null, 1, dims, lbs,
+												   INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[2] = PointerGetDatum(construct_array(b->nd_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	values[3] = PointerGetDatum(construct_array(b->sb_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	dv_exec(&update_persons, values, NULL, false, 0);
+	b->n = 0;
+}
+
+static void
+add_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts,
+		   int n, bool nd_retained)
+{
+	DvPersonState s = dv_person_state(facts, n, nd_retained);
+
+	b->link_no[b->n] = CStringGetTextDatum(link_no);
+	b->latest_null[b->n] = s.latest < 0;
+	b->latest_id[b->n] = Int64GetDatum(s.latest < 0 ? 0 : facts[s.latest].id);
+	b->nd_eff[b->n] = BoolGetDatum(s.nd_eff);
+	b->sb_eff[b->n] = BoolGetDatum(s.sb_eff);
+	if (++b->n == UPDATE_BATCH)
+		flush_persons(b);
+}
+
+/*
+ * Recompute every person whose link_no the query 'affected' returns (a
+ * one-column query, which may read the trigger's transition tables).
+ */
+void
+dv_recompute_persons_from(const char *affected)
+{
+	StringInfoData sql;
+	SPIPlanPtr	plan;
+	Portal		cursor;
+	PersonBatch *batch = palloc(sizeof(PersonBatch));
+	DvEnrollmentFacts *facts = NULL;
+	int			nfacts = 0,
+				maxfacts = 0;
+	char	   *current = NULL;
+	bool		current_retained = false;
+
+	batch->n = 0;
+	initStringInfo(&sql);
+
+	/* 1. every touched person has a row */
+	appendStringInfo(&sql,
+					 "INSERT INTO dvflag.person (link_no)"
+					 " SELECT DISTINCT a.link_no FROM (%s) AS a(link_no)"
+					 " WHERE a.link_no IS NOT NULL"
+					 " ON CONFLICT (link_no) DO NOTHING", affected);
+	if (SPI_execute(sql.data, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "dvflag: could not create person rows");
+
+	/* 2. lock them, in one order */
+	resetStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT pg_catalog.count(*) FROM ("
+					 " SELECT 1 FROM dvflag.person p"
+					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
+					 " ORDER BY p.link_no COLLATE \"C\" FOR UPDATE OF p) AS locked", affected);
+	if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dvflag: could not lock person rows");
+
+	/* 3. read their enrollments under a snapshot taken after the locks */
+	resetStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb"
+					 "  FROM dvflag.person p"
+					 "  LEFT JOIN dvflag.enrollment e ON e.link_no OPERATOR(pg_catalog.=) p.link_no"
+					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
+					 " ORDER BY p.link_no COLLATE \"C\"", affected);
+	plan = SPI_prepare(sql.data, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "dvflag: could not plan the person scan");
+	cursor = SPI_cursor_open(NULL, plan, NULL, NULL, false);
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		ntup;
+
+		SPI_cursor_fetch(cursor, true, FETCH_BATCH);
+		tt = SPI_tuptable;
+		ntup = SPI_processed;
+		if (ntup == 0)
+			break;
+		for (uint64 i = 0; i < ntup; i++)
+		{
+			HeapTuple	tup = tt->vals[i];
+			TupleDesc	desc = tt->tupdesc;
+			bool		isnull;
+			char	   *link_no = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+			Datum		id;
+
+			if (current == NULL || strcmp(current, link_no) != 0)
+			{
+				if (current != NULL)
+					add_person(batch, current, facts, nfacts, current_retained);
+				current = link_no;
+				current_retained = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+				nfacts = 0;
+			}
+			id = SPI_getbinval(tup, desc, 3, &isnull);
+			if (isnull)
+				continue;		/* a person with no enrollment left */
+			if (nfacts == maxfacts)
+			{
+				maxfacts = maxfacts ? maxfacts * 2 : 8;
+				facts = facts ? repalloc(facts, maxfacts * sizeof(*facts))
+					: palloc(maxfacts * sizeof(*facts));
+			}
+			facts[nfacts].id = DatumGetInt64(id);
+			facts[nfacts].acquired_on = DatumGetDateADT(SPI_getbinval(tup, desc, 4, &isnull));
+			facts[nfacts].lost_on = DatumGetDateADT(SPI_getbinval(tup, desc, 5, &isnull));
+			facts[nfacts].lost = !isnull;
+			facts[nfacts].nd = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+			facts[nfacts].sb = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+			nfacts++;
+		}
+	}
+	if (current != NULL)
+		add_person(batch, current, facts, nfacts, current_retained);
+	SPI_cursor_close(cursor);
+	SPI_freeplan(plan);
+
+	/* 4. write them */
+	flush_persons(batch);
+	pfree(batch);
+}
+
+/* Flag change queries, by event: id, link_no, card, old flags, new flags. */
+#define CHANGE_COLUMNS "r.id, r.link_no, r.insurer_no, r.symbol, r.number, r.branch, "
+static const char *const changes_on_insert =
+"SELECT " CHANGE_COLUMNS "false, false, false, r.nd, r.sb, r.ar"
+" FROM dvflag_new r WHERE r.nd OR r.sb OR r.ar";
+static const char *const changes_on_delete =
+"SELECT " CHANGE_COLUMNS "r.nd, r.sb, r.ar, false, false, false"
+" FROM dvflag_old r WHERE r.nd OR r.sb OR r.ar";
+static const char *const changes_on_update =
+"SELECT " CHANGE_COLUMNS "o.nd, o.sb, o.ar, r.nd, r.sb, r.ar"
+" FROM dvflag_old o JOIN dvflag_new r ON r.id OPERATOR(pg_catalog.=) o.id"
+" WHERE o.nd OPERATOR(pg_catalog.<>) r.nd OR o.sb OPERATOR(pg_catalog.<>) r.sb"
+"    OR o.ar OPERATOR(pg_catalog.<>) r.ar";
+
+static const char *const flag_names[3] = {"nd", "sb", "ar"};
+
+/* Audit each flag change of the statement; refuse it without a reason. */
+static void
+audit_flag_changes(const char *query, const char *statement)
+{
+	SPITupleTable *tt;
+	uint64		n;
+	char	   *reason;
+
+	if (SPI_execute(query, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dvflag: could not read the flag changes");
+	n = SPI_processed;
+	if (n == 0)
+		return;
+	tt = SPI_tuptable;
+	SPI_tuptable = NULL;		/* keep it while auditing runs more SPI */
+
+	reason = dv_current_reason();
+	if (reason == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a reason is required to change nd, sb or ar"),
+				 errdetail("%s would change a flag of %llu enrollment(s); nothing was changed.",
+						   statement, (unsigned long long) n),
+				 errhint("Use dvflag.set_flag(..., reason), or SET LOCAL dvflag.reason = '...' before the statement.")));
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[i];
+		TupleDesc	desc = tt->tupdesc;
+		char	   *link_no = SPI_getvalue(tup, desc, 2);
+		char	   *insurer_no = SPI_getvalue(tup, desc, 3);
+		char	   *symbol = SPI_getvalue(tup, desc, 4);
+		char	   *number = SPI_getvalue(tup, desc, 5);
+		char	   *branch = SPI_getvalue(tup, desc, 6);
+		char	   *target = psprintf("%s/%s/%s/%s", insurer_no,
+									  symbol ? symbol : "", number, branch);
+
+		for (int f = 0; f < 3; f++)
+		{
+			bool		isnull;
+			bool		old = DatumGetBool(SPI_getbinval(tup, desc, 7 + f, &isnull));
+			bool		new = DatumGetBool(SPI_getbinval(tup, desc, 10 + f, &isnull));
+			StringInfoData d;
+
+			if (old == new)
+				continue;
+			initStringInfo(&d);
+			appendStringInfoChar(&d, '{');
+			dv_json_field_text(&d, "flag", flag_names[f]);
+			dv_json_field_raw(&d, "old", old ? "true" : "false");
+			dv_json_field_raw(&d, "new", new ? "true" : "false");
+			dv_json_field_text(&d, "reason", reason);
+			dv_json_field_text(&d, "via", statement);
+			dv_json_field_raw(&d, "enrollment_id", SPI_getvalue(tup, desc, 1));
+			dv_json_field_text(&d, "link_no", link_no);
+			appendStringInfoChar(&d, '}');
+			dv_audit(DV_AUDIT_TABLE, "flag_change", target, d.data);
+			pfree(d.data);
+		}
+	}
+	SPI_freetuptable(tt);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_enrollment_changed);
+/* Trigger: audit flag changes and recompute the touched persons. */
+Datum
+dvflag_enrollment_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TriggerEvent ev;
+	const char *statement;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		elog(ERROR, "dvflag_enrollment_changed: must be an AFTER ... FOR EACH STATEMENT trigger");
+	ev = td->tg_event;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dvflag: SPI_connect failed");
+	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "dvflag: could not register the transition tables");
+
+	if (TRIGGER_FIRED_BY_INSERT(ev))
+	{
+		statement = dv_reason_override ? "set_flag" : "INSERT";
+		audit_flag_changes(changes_on_insert, statement);
+		dv_recompute_persons_from("SELECT r.link_no FROM dvflag_new r");
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(ev))
+	{
+		statement = dv_reason_override ? "set_flag" : "UPDATE";
+		audit_flag_changes(changes_on_update, statement);
+		dv_recompute_persons_from("SELECT r.link_no FROM dvflag_new r"
+								  " UNION SELECT o.link_no FROM dvflag_old o");
+	}
+	else if (TRIGGER_FIRED_BY_DELETE(ev))
+	{
+		statement = "DELETE";
+		audit_flag_changes(changes_on_delete, statement);
+		dv_recompute_persons_from("SELECT o.link_no FROM dvflag_old o");
+	}
+
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,61 @@
+/*
+ * rules.h — the flag rules of RULES.md §2 and the per-path decisions of §3,
+ * each defined once.  Pure C: the server code feeds them facts read from the
+ * tables, the unit test feeds them the worked examples of §4.
+ */
+#ifndef DVFLAG_RULES_H
+#define DVFLAG_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What the rules need to know of one enrollment. Dates are day numbers. */
+typedef struct DvEnrollmentFacts
+{
+	int64_t		id;				/* registration order: greater = later */
+	int32_t		acquired_on;
+	bool		lost;			/* lost_on is set */
+	int32_t		lost_on;
+	bool		nd;
+	bool		sb;
+} DvEnrollmentFacts;
+
+/* The effective state of one person P. */
+typedef struct DvPersonState
+{
+	int			latest;			/* index of latest(P) in the input, -1 if none */
+	bool		nd_eff;
+	bool		sb_eff;
+} DvPersonState;
+
+/* Is a later than b in the order that defines latest(P)? */
+bool		dv_enrollment_is_later(const DvEnrollmentFacts *a,
+								   const DvEnrollmentFacts *b);
+
+/*
+ * The effective flags of P from all of P's enrollments.  nd_retained says
+ * an enrollment with ND was purged: purging never weakens protection.
+ */
+DvPersonState dv_person_state(const DvEnrollmentFacts *e, int n,
+							  bool nd_retained);
+
+/* hide_address(P) = ND_eff(P) OR SB_eff(P). */
+bool		dv_hide_address(bool nd_eff, bool sb_eff);
+
+/* §3 rows 1 and 4: is anything at all shown for P on the card paths? */
+bool		dv_card_paths_answer(bool sb_eff);
+
+/* §3 row 2: is enrollment E shown in the portal's self-information? */
+bool		dv_self_info_shows(bool sb_own);
+
+/* §3 row 7: may a card be bound to P? */
+bool		dv_registration_allowed(bool sb_eff);
+
+/* §3 row 4: is E a current qualification on day 'today'? */
+bool		dv_enrollment_is_current(int32_t acquired_on, bool lost,
+									 int32_t lost_on, int32_t today);
+
+/* §3 row 6: may an address fragment select P?  (no address oracle) */
+bool		dv_address_fragment_counts(bool hide_address);
+
+#endif

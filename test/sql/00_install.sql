@@ -1,0 +1,125 @@
+-- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
+BEGIN;
+SELECT plan(57);
+
+SELECT has_schema('dvflag');
+SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
+                                  'disaster', 'insurer_staff', 'audit']);
+SELECT has_type('dvflag', 'qualification', 'the qualification type exists');
+SELECT is(
+  (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+    WHERE attrelid = 'dvflag.qualification'::regclass AND attnum > 0 AND NOT attisdropped),
+  ARRAY['insurer_no', 'insurer_name', 'symbol', 'number', 'branch', 'acquired_on', 'lost_on',
+        'name', 'kana', 'sex', 'birth_date', 'address', 'postcode'],
+  'qualification has the API columns in the API order');
+SELECT columns_are('dvflag', 'enrollment', ARRAY['id', 'link_no', 'insurer_no', 'symbol', 'number',
+  'branch', 'acquired_on', 'lost_on', 'name', 'kana', 'sex', 'birth_date', 'address', 'postcode',
+  'nd', 'sb', 'ar']);
+SELECT columns_are('dvflag', 'insurer', ARRAY['insurer_no', 'name']);
+SELECT has_column('dvflag', 'audit', c, 'audit has ' || c)
+  FROM unnest(ARRAY['at', 'actor', 'action', 'target', 'detail']) AS c;
+
+-- the seven roles, NOLOGIN
+SELECT ok(EXISTS (SELECT FROM pg_roles WHERE rolname = r AND NOT rolcanlogin), r || ' exists, NOLOGIN')
+  FROM unnest(ARRAY['dvflag_admin', 'dvflag_insurer', 'dvflag_portal', 'dvflag_clinic',
+                    'dvflag_disaster', 'dvflag_requester', 'dvflag_auditor']) AS r;
+
+-- the API functions with their argument names
+SELECT is(
+  (SELECT pg_get_function_identity_arguments(p.oid) FROM pg_proc p
+    WHERE p.pronamespace = 'dvflag'::regnamespace AND p.proname = f),
+  args, f || '(' || args || ')')
+FROM (VALUES
+  ('portal_qualifications', 'card_serial text, principal_link_no text'),
+  ('portal_self_info', 'card_serial text, principal_link_no text'),
+  ('clinic_by_card', 'card_serial text'),
+  ('clinic_by_insurance_card', 'insurer_no text, symbol text, number text, branch text'),
+  ('disaster_search', 'birth_date date, name text, kana text, address text, insurer_name text, sex smallint'),
+  ('register_card', 'card_serial text, insurer_no text, symbol text, number text, branch text'),
+  ('stop_card', 'card_serial text, reason text'),
+  ('set_proxy', 'card_serial text, agent_link_no text'),
+  ('remove_proxy', 'card_serial text, agent_link_no text'),
+  ('declare_disaster', 'starts timestamp with time zone, ends timestamp with time zone, note text'),
+  ('end_disaster', 'id bigint'),
+  ('set_flag', 'insurer_no text, symbol text, number text, branch text, flag text, value boolean, reason text'),
+  ('protected', 'link_no text'),
+  ('grant_insurer', 'role regrole, insurer_no text'),
+  ('revoke_insurer', 'role regrole, insurer_no text')
+) AS api(f, args);
+
+-- every function that runs with the owner's rights pins its search_path
+SELECT is(
+  (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
+    WHERE p.pronamespace = 'dvflag'::regnamespace AND p.prosecdef
+      AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
+  NULL, 'every SECURITY DEFINER function has search_path = pg_catalog, pg_temp');
+SELECT is(
+  (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
+    WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef
+      AND p.proname NOT IN ('fold', 'insurer_no_valid')),
+  NULL, 'every function but the two immutable helpers is SECURITY DEFINER');
+
+-- nothing for PUBLIC
+SELECT is(
+  (SELECT array_agg(p.proname::text) FROM pg_proc p
+    WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')),
+  NULL, 'PUBLIC can execute no dvflag function');
+SELECT is(
+  (SELECT array_agg(c.relname::text) FROM pg_class c
+    WHERE c.relnamespace = 'dvflag'::regnamespace
+      AND (has_table_privilege('public', c.oid, 'SELECT') OR has_table_privilege('public', c.oid, 'INSERT')
+        OR has_table_privilege('public', c.oid, 'UPDATE') OR has_table_privilege('public', c.oid, 'DELETE'))),
+  NULL, 'PUBLIC has no privilege on any dvflag relation');
+
+-- audience roles: EXECUTE on their functions, nothing on tables
+SELECT is(
+  (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
+    WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege(r, p.oid, 'EXECUTE')),
+  fns, r || ' may execute exactly its functions')
+FROM (VALUES
+  ('dvflag_portal', ARRAY['portal_qualifications', 'portal_self_info', 'register_card', 'remove_proxy', 'set_proxy']),
+  ('dvflag_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
+  ('dvflag_disaster', ARRAY['disaster_search']),
+  ('dvflag_requester', ARRAY['protected']),
+  ('dvflag_auditor', NULL)
+) AS t(r, fns);
+SELECT is(
+  (SELECT array_agg(c.relname::text) FROM pg_class c
+    WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind IN ('r', 'v', 'm', 'S')
+      AND (has_table_privilege(r, c.oid, 'SELECT') OR has_table_privilege(r, c.oid, 'INSERT')
+        OR has_table_privilege(r, c.oid, 'UPDATE') OR has_table_privilege(r, c.oid, 'DELETE')
+        OR has_table_privilege(r, c.oid, 'TRUNCATE'))),
+  NULL, r || ' has no privilege on any table')
+FROM unnest(ARRAY['dvflag_portal', 'dvflag_clinic', 'dvflag_disaster', 'dvflag_requester']) AS r;
+SELECT table_privs_are('dvflag', 'audit', 'dvflag_auditor', ARRAY['SELECT'], 'the auditor may only read the audit');
+SELECT table_privs_are('dvflag', 'enrollment', 'dvflag_insurer', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+                       'insurer staff: SELECT, INSERT, UPDATE, DELETE on enrollment');
+SELECT is(
+  (SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
+    WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind = 'r'
+      AND has_table_privilege('dvflag_insurer', c.oid, 'SELECT')),
+  ARRAY['enrollment'], 'insurer staff reach no other table');
+
+-- row-level security on every table, not forced off
+SELECT is(
+  (SELECT array_agg(c.relname::text) FROM pg_class c
+    WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity),
+  NULL, 'row-level security is enabled on every table');
+SELECT policies_are('dvflag', 'enrollment', ARRAY['enrollment_staff', 'enrollment_admin']);
+
+-- the triggers fire even with session_replication_role = replica
+SELECT is(
+  (SELECT array_agg(tgname::text ORDER BY tgname) FROM pg_trigger
+    WHERE tgrelid IN ('dvflag.enrollment'::regclass, 'dvflag.audit'::regclass)
+      AND NOT tgisinternal AND tgenabled <> 'A'),
+  NULL, 'every dvflag trigger is ENABLE ALWAYS');
+
+-- DROP EXTENSION and a second CREATE EXTENSION work; roles survive
+SELECT lives_ok('DROP EXTENSION dvflag', 'DROP EXTENSION works');
+SELECT hasnt_schema('dvflag', 'the schema went with it');
+SELECT ok(EXISTS (SELECT FROM pg_roles WHERE rolname = 'dvflag_clinic'), 'the roles stay');
+SELECT lives_ok('CREATE EXTENSION dvflag', 'a second CREATE EXTENSION works');
+SELECT has_table('dvflag', 'enrollment', 'and creates the tables again');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,193 @@
+/*
+ * unit_test.c — the pure C rules, folding and check digit, driven by the
+ * worked examples of RULES.md §4 and the tie-breaks of §2.  Prints TAP.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "checkdigit.h"
+#include "fold.h"
+#include "rules.h"
+
+static int	test_no = 0;
+static int	failures = 0;
+
+static void
+ok(int cond, const char *what)
+{
+	test_no++;
+	if (!cond)
+		failures++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
+}
+
+/* fold(a) == fold(b)? */
+static int
+same(const char *a, const char *b)
+{
+	char		fa[512],
+				fb[512];
+	size_t		na = dv_fold(a, strlen(a), fa),
+				nb = dv_fold(b, strlen(b), fb);
+
+	return na == nb && memcmp(fa, fb, na) == 0;
+}
+
+/* fold(a) is exactly expected? */
+static int
+folds_to(const char *a, const char *expected)
+{
+	char		f[512];
+	size_t		n = dv_fold(a, strlen(a), f);
+
+	return n == strlen(expected) && memcmp(f, expected, n) == 0;
+}
+
+/* day numbers are enough for the rules: only their order matters */
+#define D(y, m, d) ((int32_t) ((y) * 372 + (m) * 31 + (d)))
+
+static DvEnrollmentFacts
+E(int64_t id, int32_t acquired, int lost, int32_t lost_on, int nd, int sb)
+{
+	DvEnrollmentFacts e = {id, acquired, lost != 0, lost_on, nd != 0, sb != 0};
+
+	return e;
+}
+
+int
+main(void)
+{
+	/* ---- folding ---- */
+	ok(same("ヤマダ ハナコ", "やまだ　はなこ"), "hiragana with U+3000 folds like katakana with a space");
+	ok(same("ヤマダハナコ", "ﾔﾏﾀﾞ ﾊﾅｺ"), "half-width katakana with a voiced mark folds to full width");
+	ok(folds_to("ｶﾞｷﾞｸﾞｹﾞｺﾞ", "ガギグゲゴ"), "half-width voiced K row composes");
+	ok(folds_to("ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ", "パピプペポ"), "half-width semi-voiced H row composes");
+	ok(folds_to("ﾊﾞﾋﾞﾌﾞﾍﾞﾎﾞ", "バビブベボ"), "half-width voiced H row composes");
+	ok(folds_to("ｳﾞ", "ヴ"), "half-width vu composes");
+	ok(folds_to("ﾂﾞﾃﾞﾄﾞ", "ヅデド"), "tsu, te, to take the voiced mark");
+	ok(folds_to("か\xE3\x82\x99", "ガ"), "combining voiced mark U+3099 composes");
+	ok(folds_to("は\xE3\x82\x9A", "パ"), "combining semi-voiced mark U+309A composes");
+	ok(folds_to("ア\xE3\x82\x99", "ア゛"), "a mark after a kana that takes none stays, as a spacing mark");
+	ok(folds_to("ＡＢＣ１２３", "abc123"), "full-width ASCII becomes lower-case ASCII");
+	ok(folds_to(" \t\xE3\x80\x80\xC2\xA0", ""), "blanks, U+3000 and U+00A0 vanish");
+	ok(folds_to("ｰ", "ー"), "half-width prolonged sound mark");
+	ok(folds_to("％＿＼", "%_\\"), "LIKE wildcards stay plain characters");
+	ok(folds_to("東京都", "東京都"), "kanji unchanged");
+	ok(!same("ヤマダ", "ヤマタ"), "a voiced mark is not ignored");
+	ok(!same("ツ", "ッ"), "small kana stay distinct");
+	{
+		const char bad[] = "\xFF\xE3\x81";	/* invalid, then a cut sequence */
+		char		out[8];
+
+		ok(dv_fold(bad, 3, out) == 3 && memcmp(out, bad, 3) == 0,
+		   "invalid UTF-8 is copied through, never read past its end");
+	}
+	{
+		char		out[512];
+		const char *s = "ﾊﾟﾊﾟ　ＡＢ ひらがな";
+
+		ok(dv_fold(s, strlen(s), out) <= strlen(s), "output never outgrows input");
+	}
+	ok(dv_utf8_chars("大阪", strlen("大阪")) == 2, "characters are counted, not bytes");
+	ok(dv_contains("abc%def", 7, "c%d", 3) && !dv_contains("abcdef", 6, "c%d", 3),
+	   "contains is plain text: % matches only itself");
+	ok(!dv_contains("ab", 2, "abc", 3), "a needle longer than the haystack is not found");
+
+	/* ---- check digit ---- */
+	ok(dv_insurer_no_problem("01130012", 8) == DV_INSURER_NO_OK, "01130012 is valid");
+	ok(dv_insurer_no_problem("01010016", 8) == DV_INSURER_NO_OK, "01010016 is valid");
+	ok(dv_insurer_no_problem("06132013", 8) == DV_INSURER_NO_OK, "06132013 is valid (7x2 counts 1+4)");
+	ok(dv_insurer_no_problem("01130013", 8) == DV_INSURER_NO_CHECK_DIGIT, "a wrong check digit is caught");
+	ok(dv_insurer_no_problem("131136", 6) == DV_INSURER_NO_OK, "6 digits: municipal NHI");
+	ok(dv_insurer_no_problem("1234567", 7) == DV_INSURER_NO_LENGTH, "7 digits is a length problem");
+	ok(dv_insurer_no_problem("0113001a", 8) == DV_INSURER_NO_NOT_DIGITS, "a letter is not a digit");
+	ok(dv_insurer_no_problem("", 0) == DV_INSURER_NO_LENGTH, "empty is a length problem");
+	ok(dv_insurer_check_digit("0127001") == 6, "check digit of 0127001 is 6");
+
+	/* ---- latest(P) and its tie-breaks ---- */
+	{
+		DvEnrollmentFacts a = E(1, D(2020, 1, 1), 0, 0, 0, 0);
+		DvEnrollmentFacts b = E(2, D(2021, 1, 1), 1, D(2022, 1, 1), 0, 0);
+
+		ok(dv_enrollment_is_later(&b, &a) && !dv_enrollment_is_later(&a, &b),
+		   "greater acquired_on is later, even when lost");
+	}
+	{
+		DvEnrollmentFacts cur = E(1, D(2020, 1, 1), 0, 0, 0, 0);
+		DvEnrollmentFacts lost = E(2, D(2020, 1, 1), 1, D(2020, 6, 1), 0, 0);
+
+		ok(dv_enrollment_is_later(&cur, &lost) && !dv_enrollment_is_later(&lost, &cur),
+		   "tie on acquired_on: the current one is later");
+	}
+	{
+		DvEnrollmentFacts l1 = E(1, D(2020, 1, 1), 1, D(2021, 1, 1), 0, 0);
+		DvEnrollmentFacts l2 = E(2, D(2020, 1, 1), 1, D(2020, 6, 1), 0, 0);
+
+		ok(dv_enrollment_is_later(&l1, &l2), "tie, both lost: greater lost_on is later");
+	}
+	{
+		DvEnrollmentFacts x = E(7, D(2020, 1, 1), 0, 0, 0, 0);
+		DvEnrollmentFacts y = E(9, D(2020, 1, 1), 0, 0, 0, 0);
+
+		ok(dv_enrollment_is_later(&y, &x) && !dv_enrollment_is_later(&x, &y),
+		   "full tie: the one registered last (greater id) is later");
+	}
+	{
+		DvEnrollmentFacts e[2] = {E(9, D(2020, 1, 1), 0, 0, 0, 1), E(7, D(2020, 1, 1), 0, 0, 0, 0)};
+		DvEnrollmentFacts r[2] = {e[1], e[0]};
+
+		ok(dv_person_state(e, 2, false).sb_eff && dv_person_state(r, 2, false).sb_eff,
+		   "latest does not depend on the order rows are read in");
+	}
+
+	/* ---- RULES.md §4, A -> B -> C ---- */
+	{
+		int32_t		a0 = D(2010, 4, 1), b0 = D(2016, 4, 1), c0 = D(2021, 4, 1);
+		DvEnrollmentFacts sb_b[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 0, 1), E(3, c0, 0, 0, 0, 0)};
+		DvEnrollmentFacts sb_c[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 0, 0), E(3, c0, 0, 0, 0, 1)};
+		DvEnrollmentFacts nd_b[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 1, 0), E(3, c0, 0, 0, 0, 0)};
+		DvEnrollmentFacts nd_a[3] = {E(1, a0, 1, b0, 1, 0), E(2, b0, 1, c0, 0, 0), E(3, c0, 0, 0, 0, 0)};
+		DvEnrollmentFacts none[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 0, 0), E(3, c0, 0, 0, 0, 0)};
+		DvPersonState s;
+
+		s = dv_person_state(sb_b, 3, false);
+		ok(s.latest == 2 && !s.sb_eff && !s.nd_eff, "SB at B: SB_eff is false, C is latest");
+		ok(dv_card_paths_answer(s.sb_eff) && !dv_hide_address(s.nd_eff, s.sb_eff) &&
+		   dv_registration_allowed(s.sb_eff), "SB at B: provided everywhere, address shown, registration allowed");
+		ok(dv_self_info_shows(sb_b[0].sb) && !dv_self_info_shows(sb_b[1].sb) && dv_self_info_shows(sb_b[2].sb),
+		   "SB at B: self-information of B only is absent");
+
+		s = dv_person_state(sb_c, 3, false);
+		ok(s.sb_eff && !dv_card_paths_answer(s.sb_eff), "SB at C: no answer on the card paths");
+		ok(dv_hide_address(s.nd_eff, s.sb_eff) && !dv_registration_allowed(s.sb_eff),
+		   "SB at C: address hidden, registration refused");
+		ok(dv_self_info_shows(sb_c[0].sb) && dv_self_info_shows(sb_c[1].sb) && !dv_self_info_shows(sb_c[2].sb),
+		   "SB at C: self-information of C only is absent");
+
+		s = dv_person_state(nd_b, 3, false);
+		ok(s.nd_eff && !s.sb_eff && dv_card_paths_answer(s.sb_eff) && dv_hide_address(s.nd_eff, s.sb_eff) &&
+		   dv_registration_allowed(s.sb_eff), "ND at B: provided, address hidden, registration allowed");
+
+		s = dv_person_state(nd_a, 3, false);
+		ok(s.nd_eff && dv_hide_address(s.nd_eff, s.sb_eff) && dv_card_paths_answer(s.sb_eff),
+		   "ND at A lost long ago: still hides the address (any past insurer)");
+
+		s = dv_person_state(none, 3, false);
+		ok(!s.nd_eff && !s.sb_eff && !dv_hide_address(s.nd_eff, s.sb_eff), "no flags: nothing hidden");
+
+		s = dv_person_state(none, 3, true);
+		ok(s.nd_eff, "ND of a purged enrollment still counts");
+		s = dv_person_state(none, 0, false);
+		ok(s.latest == -1 && !s.sb_eff && !s.nd_eff, "a person with no enrollment has no flags");
+	}
+
+	/* ---- current qualification, fragments ---- */
+	ok(dv_enrollment_is_current(D(2020, 1, 1), 0, 0, D(2026, 1, 1)), "open enrollment is current");
+	ok(!dv_enrollment_is_current(D(2020, 1, 1), 1, D(2026, 1, 1), D(2026, 1, 1)), "lost_on is the first day without it");
+	ok(!dv_enrollment_is_current(D(2027, 1, 1), 0, 0, D(2026, 1, 1)), "a future acquisition is not current yet");
+	ok(dv_address_fragment_counts(false) && !dv_address_fragment_counts(true),
+	   "an address fragment never selects a person whose address is hidden");
+
+	printf("1..%d\n", test_no);
+	return failures != 0;
+}
