@@ -16,9 +16,14 @@ DATA        = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sq
 PG_CPPFLAGS = -Isrc
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+# PostgreSQL 15's pg_config when installed, else the one on PATH.  Without
+# any (a fresh machine), only the demo and test targets exist: they install
+# PostgreSQL 15 first.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
 include $(PGXS)
+endif
 
 extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
 	( echo '-- dvflag $(EXTVERSION): built from sql/ by make; edit those files, not this one.'; \

@@ -1,0 +1,91 @@
+-- The worked examples of RULES.md §4, as each audience sees them.
+-- Person moved insurer A -> B -> C; C is the latest.
+\set QUIET on
+\pset footer off
+CREATE EXTENSION dvflag;
+\o /dev/null
+\i test/fixtures/worked_examples.sql
+SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 day', 'demo');
+\o
+
+-- one application login per audience
+CREATE ROLE demo_portal LOGIN IN ROLE dvflag_portal;
+CREATE ROLE demo_clinic LOGIN IN ROLE dvflag_clinic;
+CREATE ROLE demo_disaster LOGIN IN ROLE dvflag_disaster;
+
+CREATE TEMP TABLE persons AS
+  SELECT DISTINCT ON (e.link_no) e.link_no, e.number, e.kana, e.birth_date,
+         coalesce((SELECT string_agg(upper(f) || ' at ' || chr(ascii('A') + (ins.rn - 1)::int), ', ')
+                     FROM (SELECT x.insurer_no, x.nd, x.sb, row_number() OVER (ORDER BY x.acquired_on) rn
+                             FROM dvflag.enrollment x WHERE x.link_no = e.link_no) ins,
+                          LATERAL (VALUES ('nd', ins.nd), ('sb', ins.sb)) AS fl(f, v)
+                    WHERE fl.v), 'none') AS flags
+    FROM dvflag.enrollment e ORDER BY e.link_no;
+CREATE TEMP TABLE cards AS
+  SELECT e.link_no, e.insurer_no, e.symbol, e.number, e.branch,
+         chr(ascii('A') + (row_number() OVER (PARTITION BY e.link_no ORDER BY e.acquired_on) - 1)::int) AS letter
+    FROM dvflag.enrollment e;
+CREATE TEMP TABLE answers (link_no text, path text, answer text);
+GRANT SELECT ON persons, cards TO PUBLIC;
+GRANT INSERT ON answers TO PUBLIC;
+
+-- A, B, C for the insurers a path answered with; "-" for no answer
+CREATE FUNCTION pg_temp.letters(p text, ins text[]) RETURNS text LANGUAGE sql AS $$
+  SELECT coalesce(string_agg(c.letter, ' ' ORDER BY c.letter), '- (no answer)')
+    FROM cards c WHERE c.link_no = p AND c.insurer_no = ANY (ins) $$;
+
+SET dvflag.client = 'demo-portal-app';
+SET ROLE demo_portal;
+INSERT INTO answers SELECT p.link_no, 'portal',
+  pg_temp.letters(p.link_no, ARRAY(SELECT q.insurer_no FROM dvflag.portal_qualifications('CARD-' || p.link_no) q)) FROM persons p;
+INSERT INTO answers SELECT p.link_no, 'self',
+  pg_temp.letters(p.link_no, ARRAY(SELECT q.insurer_no FROM dvflag.portal_self_info('CARD-' || p.link_no) q)) FROM persons p;
+
+SET ROLE demo_clinic;
+INSERT INTO answers SELECT p.link_no, 'clinic_card',
+  pg_temp.letters(p.link_no, ARRAY(SELECT q.insurer_no FROM dvflag.clinic_by_card('CARD-' || p.link_no) q)) FROM persons p;
+INSERT INTO answers SELECT c.link_no, 'insurance_card',
+  string_agg(c.letter || ':' || coalesce(left(q.address, 6) || '…', 'hidden'), ' ' ORDER BY c.letter)
+  FROM cards c, dvflag.clinic_by_insurance_card(c.insurer_no, c.symbol, c.number, c.branch) q GROUP BY c.link_no;
+
+SET dvflag.client = 'clinic 1310000001 / staff 042';
+SET ROLE demo_disaster;
+INSERT INTO answers SELECT p.link_no, 'disaster',
+  (SELECT string_agg(coalesce(q.address, 'hidden'), ' / ' ORDER BY q.acquired_on)
+     FROM dvflag.disaster_search(p.birth_date, kana => p.kana, insurer_name => '保険') q) FROM persons p;
+
+SET ROLE demo_portal;
+CREATE FUNCTION pg_temp.try_register(p text, num text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM dvflag.register_card('NEW-' || p, '131136', NULL, num, '00');
+  RETURN 'allowed';
+EXCEPTION WHEN SQLSTATE 'DV001' THEN
+  RETURN 'refused (DV001)';
+END $$;
+INSERT INTO answers SELECT p.link_no, 'registration', pg_temp.try_register(p.link_no, p.number) FROM persons p;
+RESET ROLE;
+
+\echo
+\echo 'dvflag demo: RULES.md §4 — a person moved insurer A -> B -> C (C is the latest).'
+\echo 'Each column is one audience path, called by a login that holds only that audience role.'
+\echo
+SELECT p.flags AS "flags set",
+       max(a.answer) FILTER (WHERE a.path = 'portal')         AS "portal: qualifications (row 1)",
+       max(a.answer) FILTER (WHERE a.path = 'self')           AS "portal: self-info (row 2)",
+       max(a.answer) FILTER (WHERE a.path = 'clinic_card')    AS "clinic, card (row 4)",
+       max(a.answer) FILTER (WHERE a.path = 'registration')   AS "initial registration (row 7)"
+  FROM persons p JOIN answers a USING (link_no)
+ GROUP BY p.link_no, p.flags
+ ORDER BY array_position(ARRAY['SB-AT-B', 'SB-AT-C', 'ND-AT-B', 'ND-AT-A', 'NO-FLAG'], p.link_no);
+\echo
+\echo 'Addresses, by insurance card at A, B, C (row 5) and in disaster mode (row 6, first 10 characters):'
+SELECT p.flags AS "flags set",
+       max(a.answer) FILTER (WHERE a.path = 'insurance_card') AS "clinic, insurance card (row 5)",
+       max(a.answer) FILTER (WHERE a.path = 'disaster')       AS "disaster search (row 6)"
+  FROM persons p JOIN answers a USING (link_no)
+ GROUP BY p.link_no, p.flags
+ ORDER BY array_position(ARRAY['SB-AT-B', 'SB-AT-C', 'ND-AT-B', 'ND-AT-A', 'NO-FLAG'], p.link_no);
+\echo 'Audit trail (dvflag.audit; refusals and every disaster search are also in the server log):'
+SELECT to_char(at, 'HH24:MI:SS') AS at, actor, detail->>'role' AS "as role", client, action, target,
+       coalesce(detail->>'reason', detail->>'outcome', '') AS "reason / outcome"
+  FROM dvflag.audit ORDER BY id;
