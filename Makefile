@@ -13,8 +13,10 @@ SQL_SOURCES = $(sort $(wildcard sql/*.sql))
 DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql))
 
-PG_CPPFLAGS = -Isrc
-PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+# Our code compiles with -Wall -Wextra -Werror; the server's headers are
+# included as system headers so that their unused parameters do not count.
+PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
+PG_CFLAGS   = -Wall -Wextra -Werror
 
 # PostgreSQL 15's pg_config when installed, else the one on PATH.  Without
 # any (a fresh machine), only the demo and test targets exist: they install

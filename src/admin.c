@@ -27,7 +27,7 @@
 static DvPlan staff_insurers = {
 	"SELECT s.insurer_no FROM dvflag.insurer_staff s"
 	" WHERE pg_catalog.pg_has_role($1, s.staff::pg_catalog.oid, 'USAGE')",
-	1, {OIDOID}
+	1, {OIDOID}, NULL
 };
 
 #define ENROLLMENT_BY_CARD \
@@ -40,80 +40,95 @@ static DvPlan staff_insurers = {
 
 static DvPlan find_enrollment = {
 	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITH_SYMBOL " FOR UPDATE OF e",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
 };
 static DvPlan find_enrollment_no_symbol = {
 	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITHOUT_SYMBOL " FOR UPDATE OF e",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
+};
+
+/*
+ * For register_card: lock the person's row FOR SHARE, so a registration
+ * waits for a concurrent flag change of the person (whose trigger holds the
+ * row FOR UPDATE) and then reads the committed sb_eff; and a flag change
+ * waits for a registration in progress.  Whichever commits first decides.
+ */
+static DvPlan find_enrollment_share_person = {
+	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITH_SYMBOL " FOR SHARE OF p",
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
+};
+static DvPlan find_enrollment_share_person_no_symbol = {
+	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITHOUT_SYMBOL " FOR SHARE OF p",
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
 };
 
 /* One plan per flag: the column name cannot be a parameter. */
 static DvPlan update_flag[3] = {
-	{"UPDATE dvflag.enrollment SET nd = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}},
-	{"UPDATE dvflag.enrollment SET sb = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}},
-	{"UPDATE dvflag.enrollment SET ar = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}},
+	{"UPDATE dvflag.enrollment SET nd = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL},
+	{"UPDATE dvflag.enrollment SET sb = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL},
+	{"UPDATE dvflag.enrollment SET ar = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL},
 };
 static const char *const flag_names[3] = {"nd", "sb", "ar"};
 
 static DvPlan find_card = {
 	"SELECT c.link_no, c.stopped_at IS NOT NULL FROM dvflag.card c"
 	" WHERE c.card_serial OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-	1, {TEXTOID}
+	1, {TEXTOID}, NULL
 };
 static DvPlan insert_card = {
 	"INSERT INTO dvflag.card (card_serial, link_no) VALUES ($1, $2)",
-	2, {TEXTOID, TEXTOID}
+	2, {TEXTOID, TEXTOID}, NULL
 };
 static DvPlan stop_card = {
 	"UPDATE dvflag.card SET stopped_at = pg_catalog.now(), stop_reason = $2"
 	" WHERE card_serial OPERATOR(pg_catalog.=) $1",
-	2, {TEXTOID, TEXTOID}
+	2, {TEXTOID, TEXTOID}, NULL
 };
 static DvPlan person_at_insurers = {
 	"SELECT 1 FROM dvflag.enrollment e WHERE e.link_no OPERATOR(pg_catalog.=) $1"
 	"   AND e.insurer_no OPERATOR(pg_catalog.=) ANY ($2) LIMIT 1",
-	2, {TEXTOID, TEXTARRAYOID}
+	2, {TEXTOID, TEXTARRAYOID}, NULL
 };
 static DvPlan find_person = {
 	"SELECT p.nd_eff, p.sb_eff FROM dvflag.person p WHERE p.link_no OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}
+	1, {TEXTOID}, NULL
 };
 static DvPlan insert_proxy = {
 	"INSERT INTO dvflag.proxy (principal_link_no, agent_link_no) VALUES ($1, $2)"
 	" ON CONFLICT DO NOTHING",
-	2, {TEXTOID, TEXTOID}
+	2, {TEXTOID, TEXTOID}, NULL
 };
 static DvPlan delete_proxy = {
 	"DELETE FROM dvflag.proxy WHERE principal_link_no OPERATOR(pg_catalog.=) $1"
 	"   AND agent_link_no OPERATOR(pg_catalog.=) $2",
-	2, {TEXTOID, TEXTOID}
+	2, {TEXTOID, TEXTOID}, NULL
 };
 static DvPlan insert_disaster = {
 	"INSERT INTO dvflag.disaster (starts, ends, note) VALUES ($1, $2, $3) RETURNING id",
-	3, {TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID}
+	3, {TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID}, NULL
 };
 static DvPlan end_disaster = {
 	"UPDATE dvflag.disaster SET ended_at = pg_catalog.now()"
 	" WHERE id OPERATOR(pg_catalog.=) $1 AND ended_at IS NULL RETURNING id",
-	1, {INT8OID}
+	1, {INT8OID}, NULL
 };
 static DvPlan find_disaster = {
 	"SELECT 1 FROM dvflag.disaster WHERE id OPERATOR(pg_catalog.=) $1",
-	1, {INT8OID}
+	1, {INT8OID}, NULL
 };
 static DvPlan find_insurer = {
 	"SELECT 1 FROM dvflag.insurer WHERE insurer_no OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}
+	1, {TEXTOID}, NULL
 };
 static DvPlan insert_staff = {
 	"INSERT INTO dvflag.insurer_staff (staff, insurer_no) VALUES ($1::pg_catalog.regrole, $2)"
 	" ON CONFLICT DO NOTHING",
-	2, {OIDOID, TEXTOID}
+	2, {OIDOID, TEXTOID}, NULL
 };
 static DvPlan delete_staff = {
 	"DELETE FROM dvflag.insurer_staff WHERE staff::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
 	"   AND insurer_no OPERATOR(pg_catalog.=) $2",
-	2, {OIDOID, TEXTOID}
+	2, {OIDOID, TEXTOID}, NULL
 };
 
 /* The insurers that role may act for, as a text[] Datum (SPI connected). */
@@ -194,9 +209,13 @@ card_target(const CardArgs *c)
 					c->number, c->branch);
 }
 
-/* Find (and lock) the enrollment of an insurance card; P0002 if none. */
+/*
+ * Find the enrollment of an insurance card, with the lock the caller needs
+ * (for_registration: the person row FOR SHARE; else the enrollment FOR
+ * UPDATE); P0002 if none.
+ */
 static HeapTuple
-enrollment_of(const CardArgs *c)
+enrollment_of(const CardArgs *c, bool for_registration)
 {
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
@@ -206,8 +225,12 @@ enrollment_of(const CardArgs *c)
 	nulls[1] = c->symbol ? ' ' : 'n';
 	values[2] = CStringGetTextDatum(c->number);
 	values[3] = CStringGetTextDatum(c->branch);
-	dv_exec(c->symbol ? &find_enrollment : &find_enrollment_no_symbol,
-			values, nulls, false, 0);
+	if (for_registration)
+		dv_exec(c->symbol ? &find_enrollment_share_person : &find_enrollment_share_person_no_symbol,
+				values, nulls, false, 0);
+	else
+		dv_exec(c->symbol ? &find_enrollment : &find_enrollment_no_symbol,
+				values, nulls, false, 0);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -257,7 +280,7 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for insurer %s", c.insurer_no),
 				 errhint("Only dvflag_admin and the staff mapped to the insurer (dvflag.grant_insurer) may change its flags.")));
-	tup = enrollment_of(&c);
+	tup = enrollment_of(&c, false);
 	id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
 	if (dv_col_bool(tup, 3 + f) == value)
 	{
@@ -312,7 +335,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	StringInfoData d;
 
 	connect();
-	tup = enrollment_of(&c);
+	tup = enrollment_of(&c, true);
 	link_no = dv_col_text(tup, 2);
 	sb_eff = dv_col_bool(tup, 6);
 

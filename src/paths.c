@@ -62,27 +62,27 @@
 	" WHERE e.insurer_no OPERATOR(pg_catalog.=) $1 AND e.number OPERATOR(pg_catalog.=) $3" \
 	"   AND e.branch OPERATOR(pg_catalog.=) $4"
 
-static DvPlan by_own_card = {QUAL_SELECT BY_OWN_CARD, 1, {TEXTOID}};
-static DvPlan by_proxy_card = {QUAL_SELECT BY_PROXY_CARD, 2, {TEXTOID, TEXTOID}};
+static DvPlan by_own_card = {QUAL_SELECT BY_OWN_CARD, 1, {TEXTOID}, NULL};
+static DvPlan by_proxy_card = {QUAL_SELECT BY_PROXY_CARD, 2, {TEXTOID, TEXTOID}, NULL};
 static DvPlan by_insurance_card = {
 	QUAL_SELECT INSURANCE_CARD " AND e.symbol OPERATOR(pg_catalog.=) $2",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
 };
 static DvPlan by_insurance_card_no_symbol = {
 	QUAL_SELECT INSURANCE_CARD " AND e.symbol IS NULL AND $2::pg_catalog.text IS NULL",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
 };
 static DvPlan by_birth_and_kana = {
 	QUAL_SELECT " WHERE e.birth_date OPERATOR(pg_catalog.=) $1"
 	"   AND dvflag.fold(e.kana) OPERATOR(pg_catalog.=) $2"
 	" ORDER BY e.acquired_on, e.id",
-	2, {DATEOID, TEXTOID}
+	2, {DATEOID, TEXTOID}, NULL
 };
 static DvPlan by_birth_and_name = {
 	QUAL_SELECT " WHERE e.birth_date OPERATOR(pg_catalog.=) $1"
 	"   AND dvflag.fold(e.name) OPERATOR(pg_catalog.=) $2"
 	" ORDER BY e.acquired_on, e.id",
-	2, {DATEOID, TEXTOID}
+	2, {DATEOID, TEXTOID}, NULL
 };
 static DvPlan disaster_declared = {
 	"SELECT 1 FROM dvflag.disaster d"
@@ -90,7 +90,7 @@ static DvPlan disaster_declared = {
 	"   AND d.starts OPERATOR(pg_catalog.<=) pg_catalog.statement_timestamp()"
 	"   AND d.ends OPERATOR(pg_catalog.>) pg_catalog.statement_timestamp()"
 	" LIMIT 1",
-	0, {InvalidOid}
+	0, {InvalidOid}, NULL
 };
 
 /* How a row of the result is shaped: which columns it hides or cuts. */
@@ -464,7 +464,8 @@ dvflag_disaster_search(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dvflag: SPI_connect failed");
 
-	dv_exec(&disaster_declared, NULL, NULL, false, 1);
+	/* read under the statement's snapshot, like every path; only the audit writes */
+	dv_exec(&disaster_declared, NULL, NULL, true, 1);
 	if (SPI_processed == 0)
 	{
 		dv_audit(DV_AUDIT_LOG, "disaster_search", NULL,
@@ -477,7 +478,7 @@ dvflag_disaster_search(PG_FUNCTION_ARGS)
 	by_kana = kana != NULL;
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = CStringGetTextDatum(by_kana ? kana : name);
-	dv_exec(by_kana ? &by_birth_and_kana : &by_birth_and_name, values, NULL, false, 0);
+	dv_exec(by_kana ? &by_birth_and_kana : &by_birth_and_name, values, NULL, true, 0);
 	n = SPI_processed;
 	found = SPI_tuptable;
 	chosen = palloc(sizeof(uint64) * (n + 1));

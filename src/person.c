@@ -40,7 +40,7 @@ static DvPlan update_persons = {
 	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 	"                  pg_catalog.unnest($4)) AS u(link_no, latest_id, nd_eff, sb_eff)"
 	" WHERE p.link_no OPERATOR(pg_catalog.=) u.link_no",
-	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}
+	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, NULL
 };
 
 /* Pending person updates, written in batches. */
