@@ -174,57 +174,18 @@ connect(void)
 		elog(ERROR, "dvflag: SPI_connect failed");
 }
 
-/* A card identity (insurer_no, symbol, number, branch) from arguments. */
-typedef struct CardArgs
-{
-	char	   *insurer_no;
-	char	   *symbol;
-	char	   *number;
-	char	   *branch;
-} CardArgs;
-
-static CardArgs
-card_args(FunctionCallInfo fcinfo, int first)
-{
-	CardArgs	c;
-
-	c.insurer_no = dv_required_text_arg(fcinfo, first, "insurer_no");
-	c.symbol = dv_optional_text_arg(fcinfo, first + 1);
-	c.number = dv_required_text_arg(fcinfo, first + 2, "number");
-	c.branch = dv_required_text_arg(fcinfo, first + 3, "branch");
-	dv_check_insurer_no_arg(c.insurer_no);
-	if (c.symbol != NULL && dv_text_is_blank(c.symbol))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("symbol must be NULL or not empty"),
-				 errhint("Pass NULL for an insurance card without a symbol (記号).")));
-	dv_check_branch_arg(c.branch);
-	return c;
-}
-
-static char *
-card_target(const CardArgs *c)
-{
-	return psprintf("%s/%s/%s/%s", c->insurer_no, c->symbol ? c->symbol : "",
-					c->number, c->branch);
-}
-
 /*
  * Find the enrollment of an insurance card, with the lock the caller needs
  * (for_registration: the person row FOR SHARE; else the enrollment FOR
  * UPDATE); P0002 if none.
  */
 static HeapTuple
-enrollment_of(const CardArgs *c, bool for_registration)
+enrollment_of(const DvCardArgs *c, bool for_registration)
 {
 	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	char		nulls[4];
 
-	values[0] = CStringGetTextDatum(c->insurer_no);
-	values[1] = c->symbol ? CStringGetTextDatum(c->symbol) : (Datum) 0;
-	nulls[1] = c->symbol ? ' ' : 'n';
-	values[2] = CStringGetTextDatum(c->number);
-	values[3] = CStringGetTextDatum(c->branch);
+	dv_card_params(c, values, nulls);
 	if (for_registration)
 		dv_exec(c->symbol ? &find_enrollment_share_person : &find_enrollment_share_person_no_symbol,
 				values, nulls, false, 0);
@@ -234,7 +195,7 @@ enrollment_of(const CardArgs *c, bool for_registration)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no enrollment with insurance card %s", card_target(c)),
+				 errmsg("no enrollment with insurance card %s", dv_card_target(c)),
 				 errhint("Give insurer_no, symbol (NULL if none), number and branch exactly as on the card.")));
 	return SPI_tuptable->vals[0];
 }
@@ -244,7 +205,7 @@ PG_FUNCTION_INFO_V1(dvflag_set_flag);
 Datum
 dvflag_set_flag(PG_FUNCTION_ARGS)
 {
-	CardArgs	c = card_args(fcinfo, 0);
+	DvCardArgs	c = dv_card_args(fcinfo, 0);
 	char	   *flag = dv_required_text_arg(fcinfo, 4, "flag");
 	char	   *reason;
 	bool		value;
@@ -327,7 +288,7 @@ Datum
 dvflag_register_card(PG_FUNCTION_ARGS)
 {
 	char	   *card_serial = dv_required_text_arg(fcinfo, 0, "card_serial");
-	CardArgs	c = card_args(fcinfo, 1);
+	DvCardArgs	c = dv_card_args(fcinfo, 1);
 	HeapTuple	tup;
 	char	   *link_no;
 	bool		sb_eff;
@@ -349,7 +310,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	{
 		dv_audit_require_log();
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_LOG, "card_register_refused", card_target(&c), d.data);
+		dv_audit(DV_AUDIT_LOG, "card_register_refused", dv_card_target(&c), d.data);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_REGISTRATION_REFUSED),
 				 errmsg("initial registration of this card is refused"),
@@ -377,7 +338,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(link_no);
 	dv_exec(&insert_card, values, NULL, false, 0);
 	appendStringInfoChar(&d, '}');
-	dv_audit(DV_AUDIT_TABLE, "card_register", card_target(&c), d.data);
+	dv_audit(DV_AUDIT_TABLE, "card_register", dv_card_target(&c), d.data);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -81,20 +81,28 @@ dv_caller_has_role(DvRole role)
 	return OidIsValid(roleid) && has_privs_of_role(GetOuterUserId(), roleid);
 }
 
+char *
+dv_fold_cstring(const char *s, size_t *len)
+{
+	size_t		n = strlen(s);
+	char	   *folded = palloc(n + 1);
+
+	n = dv_fold(s, n, folded);
+	folded[n] = '\0';
+	if (len)
+		*len = n;
+	return folded;
+}
+
 bool
 dv_text_is_blank(const char *s)
 {
 	size_t		len;
-	char	   *folded;
-	bool		blank;
 
 	if (s == NULL)
 		return true;
-	len = strlen(s);
-	folded = palloc(len + 1);
-	blank = dv_fold(s, len, folded) == 0;
-	pfree(folded);
-	return blank;
+	pfree(dv_fold_cstring(s, &len));
+	return len == 0;
 }
 
 char *
@@ -169,6 +177,43 @@ dv_check_branch_arg(const char *branch)
 				 errhint("The branch (枝番) is written as two half-width digits, e.g. '00'.")));
 }
 
+DvCardArgs
+dv_card_args(FunctionCallInfo fcinfo, int first)
+{
+	DvCardArgs	c;
+
+	c.insurer_no = dv_required_text_arg(fcinfo, first, "insurer_no");
+	c.symbol = dv_optional_text_arg(fcinfo, first + 1);
+	c.number = dv_required_text_arg(fcinfo, first + 2, "number");
+	c.branch = dv_required_text_arg(fcinfo, first + 3, "branch");
+	dv_check_insurer_no_arg(c.insurer_no);
+	if (c.symbol != NULL && dv_text_is_blank(c.symbol))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("symbol must be NULL or not empty"),
+				 errhint("Pass NULL for an insurance card without a symbol (記号).")));
+	dv_check_branch_arg(c.branch);
+	return c;
+}
+
+void
+dv_card_params(const DvCardArgs *c, Datum *values, char *nulls)
+{
+	values[0] = CStringGetTextDatum(c->insurer_no);
+	values[1] = c->symbol ? CStringGetTextDatum(c->symbol) : (Datum) 0;
+	values[2] = CStringGetTextDatum(c->number);
+	values[3] = CStringGetTextDatum(c->branch);
+	nulls[0] = nulls[2] = nulls[3] = ' ';
+	nulls[1] = c->symbol ? ' ' : 'n';
+}
+
+char *
+dv_card_target(const DvCardArgs *c)
+{
+	return psprintf("%s/%s/%s/%s", c->insurer_no, c->symbol ? c->symbol : "",
+					c->number, c->branch);
+}
+
 PG_FUNCTION_INFO_V1(dvflag_fold);
 /* dvflag.fold(text): the folded form used for matching names and kana. */
 Datum
@@ -231,6 +276,21 @@ copy_to_elevate(CopyStmt *stmt)
 	return relid;
 }
 
+/* Hand the statement on to the previous hook or the standard code. */
+static void
+next_process_utility(PlannedStmt *pstmt, const char *queryString,
+					 bool readOnlyTree, ProcessUtilityContext context,
+					 ParamListInfo params, QueryEnvironment *queryEnv,
+					 DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context,
+							 params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
 static void
 dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 				   bool readOnlyTree, ProcessUtilityContext context,
@@ -254,12 +314,8 @@ dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 		PG_TRY();
 		{
-			if (prev_process_utility)
-				prev_process_utility(pstmt, queryString, readOnlyTree, context,
-									 params, queryEnv, dest, qc);
-			else
-				standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-										params, queryEnv, dest, qc);
+			next_process_utility(pstmt, queryString, readOnlyTree, context,
+								 params, queryEnv, dest, qc);
 		}
 		PG_FINALLY();
 		{
@@ -269,11 +325,6 @@ dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 		PG_END_TRY();
 		return;
 	}
-
-	if (prev_process_utility)
-		prev_process_utility(pstmt, queryString, readOnlyTree, context,
-							 params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+	next_process_utility(pstmt, queryString, readOnlyTree, context,
+						 params, queryEnv, dest, qc);
 }

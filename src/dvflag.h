@@ -61,6 +61,27 @@ extern void dv_check_insurer_no_arg(const char *insurer_no);
 /* Validate a branch argument (two digits). */
 extern void dv_check_branch_arg(const char *branch);
 
+/* s folded (fold.c) as a palloc'd C string; its length in *len if wanted. */
+extern char *dv_fold_cstring(const char *s, size_t *len);
+
+/* An insurance card (insurer_no, symbol, number, branch) from arguments. */
+typedef struct DvCardArgs
+{
+	char	   *insurer_no;
+	char	   *symbol;			/* NULL: the card has no symbol (記号) */
+	char	   *number;
+	char	   *branch;
+} DvCardArgs;
+
+/* Read and validate the four card arguments starting at argument 'first'. */
+extern DvCardArgs dv_card_args(FunctionCallInfo fcinfo, int first);
+
+/* The card as SPI parameters $1..$4 (values[4], nulls[4]). */
+extern void dv_card_params(const DvCardArgs *c, Datum *values, char *nulls);
+
+/* The card as "insurer_no/symbol/number/branch", for audit and messages. */
+extern char *dv_card_target(const DvCardArgs *c);
+
 /* spi_util.c: saved plans, prepared once per backend. */
 typedef struct DvPlan
 {

@@ -265,30 +265,14 @@ Datum
 dvflag_clinic_by_insurance_card(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = begin_result(fcinfo);
-	char	   *insurer_no = dv_required_text_arg(fcinfo, 0, "insurer_no");
-	char	   *symbol = dv_optional_text_arg(fcinfo, 1);
-	char	   *number = dv_required_text_arg(fcinfo, 2, "number");
-	char	   *branch = dv_required_text_arg(fcinfo, 3, "branch");
+	DvCardArgs	c = dv_card_args(fcinfo, 0);
 	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	char		nulls[4];
 
-	dv_check_insurer_no_arg(insurer_no);
-	dv_check_branch_arg(branch);
-	if (symbol != NULL && dv_text_is_blank(symbol))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("symbol must be NULL or not empty"),
-				 errhint("Pass NULL for an insurance card without a symbol (記号).")));
-
-	values[0] = CStringGetTextDatum(insurer_no);
-	values[1] = symbol ? CStringGetTextDatum(symbol) : (Datum) 0;
-	nulls[1] = symbol ? ' ' : 'n';
-	values[2] = CStringGetTextDatum(number);
-	values[3] = CStringGetTextDatum(branch);
-
+	dv_card_params(&c, values, nulls);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dvflag: SPI_connect failed");
-	dv_exec(symbol ? &by_insurance_card : &by_insurance_card_no_symbol,
+	dv_exec(c.symbol ? &by_insurance_card : &by_insurance_card_no_symbol,
 			values, nulls, true, 0);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -312,9 +296,7 @@ folded_fragment(FunctionCallInfo fcinfo, int n, const char *argname)
 
 	if (raw == NULL)
 		return NULL;
-	folded = palloc(strlen(raw) + 1);
-	len = dv_fold(raw, strlen(raw), folded);
-	folded[len] = '\0';
+	folded = dv_fold_cstring(raw, &len);
 	if (dv_utf8_chars(folded, len) < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -333,9 +315,7 @@ folded_name(FunctionCallInfo fcinfo, int n, const char *argname)
 
 	if (raw == NULL)
 		return NULL;
-	folded = palloc(strlen(raw) + 1);
-	len = dv_fold(raw, strlen(raw), folded);
-	folded[len] = '\0';
+	folded = dv_fold_cstring(raw, &len);
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -353,8 +333,7 @@ column_contains(HeapTuple tup, int col, const char *fragment)
 
 	if (value == NULL)
 		return false;
-	folded = palloc(strlen(value) + 1);
-	len = dv_fold(value, strlen(value), folded);
+	folded = dv_fold_cstring(value, &len);
 	return dv_contains(folded, len, fragment, strlen(fragment));
 }
 
@@ -363,14 +342,8 @@ static bool
 column_folds_to(HeapTuple tup, int col, const char *folded_want)
 {
 	char	   *value = dv_col_text(tup, col);
-	char	   *folded;
-	size_t		len;
 
-	if (value == NULL)
-		return false;
-	folded = palloc(strlen(value) + 1);
-	len = dv_fold(value, strlen(value), folded);
-	return len == strlen(folded_want) && memcmp(folded, folded_want, len) == 0;
+	return value != NULL && strcmp(dv_fold_cstring(value, NULL), folded_want) == 0;
 }
 
 /* The search criteria as JSON, for the audit. */
