@@ -13,3 +13,9 @@ CREATE FUNCTION dvflag.insurer_no_valid(text) RETURNS boolean
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dvflag.insurer_no_valid(text) IS
   'true for an 8-digit insurer number with a correct check digit, or a 6-digit municipal NHI number';
+
+-- Is this text empty or only white space (ASCII blanks, U+00A0, U+3000)?
+-- The table constraints use the same test as the functions' arguments.
+CREATE FUNCTION dvflag.is_blank(text) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_is_blank'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -5,17 +5,17 @@
 CREATE TABLE dvflag.insurer (
   insurer_no text PRIMARY KEY
     CONSTRAINT insurer_no_valid CHECK (dvflag.insurer_no_valid(insurer_no)),
-  name       text NOT NULL CONSTRAINT insurer_name_not_blank CHECK (btrim(name) <> '')
+  name       text NOT NULL CONSTRAINT insurer_name_not_blank CHECK (NOT dvflag.is_blank(name))
 );
 COMMENT ON TABLE dvflag.insurer IS '保険者: insurers; insurer_no is 8 digits with a check digit, or 6 digits (municipal NHI)';
 
 -- 資格: one person's membership in one insurer.
 CREATE TABLE dvflag.enrollment (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  link_no     text NOT NULL CONSTRAINT enrollment_link_no_not_blank CHECK (btrim(link_no) <> ''),
+  link_no     text NOT NULL CONSTRAINT enrollment_link_no_not_blank CHECK (NOT dvflag.is_blank(link_no)),
   insurer_no  text NOT NULL REFERENCES dvflag.insurer,
-  symbol      text CONSTRAINT enrollment_symbol_not_blank CHECK (btrim(symbol) <> ''),
-  number      text NOT NULL CONSTRAINT enrollment_number_not_blank CHECK (btrim(number) <> ''),
+  symbol      text CONSTRAINT enrollment_symbol_not_blank CHECK (NOT dvflag.is_blank(symbol)),
+  number      text NOT NULL CONSTRAINT enrollment_number_not_blank CHECK (NOT dvflag.is_blank(number)),
   branch      text NOT NULL CONSTRAINT enrollment_branch_two_digits CHECK (branch ~ '^[0-9]{2}$'),
   acquired_on date NOT NULL,
   lost_on     date,
@@ -56,7 +56,7 @@ COMMENT ON TABLE dvflag.person IS 'derived: latest(P), ND_eff(P), SB_eff(P) per 
 
 -- マイナンバーカード, by its certificate serial, bound to a person.
 CREATE TABLE dvflag.card (
-  card_serial   text PRIMARY KEY CONSTRAINT card_serial_not_blank CHECK (btrim(card_serial) <> ''),
+  card_serial   text PRIMARY KEY CONSTRAINT card_serial_not_blank CHECK (NOT dvflag.is_blank(card_serial)),
   link_no       text NOT NULL,
   registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   stopped_at    timestamptz,

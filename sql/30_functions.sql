@@ -49,7 +49,8 @@ CREATE FUNCTION dvflag.clinic_by_insurance_card(insurer_no text, symbol text, nu
   LANGUAGE C STABLE SECURITY DEFINER ROWS 1
   SET search_path = pg_catalog, pg_temp;
 
--- §3 row 6: disaster mode.  Audited, also when it fails.
+-- §3 row 6: disaster mode.  Every search is audited, also one refused with
+-- DV002 or DV003 (in the server log); bad arguments (22023) search nothing.
 CREATE FUNCTION dvflag.disaster_search(birth_date date, name text DEFAULT NULL,
                                        kana text DEFAULT NULL, address text DEFAULT NULL,
                                        insurer_name text DEFAULT NULL, sex smallint DEFAULT NULL)

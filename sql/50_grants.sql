@@ -32,9 +32,11 @@ GRANT EXECUTE ON FUNCTION dvflag.declare_disaster(timestamptz, timestamptz, text
                           dvflag.grant_insurer(regrole, text),
                           dvflag.revoke_insurer(regrole, text),
                           dvflag.fold(text),
-                          dvflag.insurer_no_valid(text)
+                          dvflag.insurer_no_valid(text),
+                          dvflag.is_blank(text)
   TO dvflag_admin;
-GRANT EXECUTE ON FUNCTION dvflag.fold(text), dvflag.insurer_no_valid(text) TO dvflag_insurer;
+GRANT EXECUTE ON FUNCTION dvflag.fold(text), dvflag.insurer_no_valid(text), dvflag.is_blank(text)
+  TO dvflag_insurer;
 
 -- Insurer staff and admin work on enrollments directly, under RLS.
 GRANT SELECT, INSERT, UPDATE, DELETE ON dvflag.enrollment TO dvflag_insurer, dvflag_admin;

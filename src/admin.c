@@ -353,9 +353,23 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	char	   *link_no;
 	bool		stopped;
+	bool		is_admin;
+	Datum		staff_of = (Datum) 0;
 	StringInfoData d;
 
 	connect();
+	is_admin = dv_caller_has_role(DV_ROLE_ADMIN);
+	if (!is_admin)
+	{
+		/* rights before existence: staff of no insurer learn nothing */
+		staff_of = insurers_of(GetOuterUserId());
+		if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(staff_of)),
+						   ARR_DIMS(DatumGetArrayTypeP(staff_of))) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to stop card %s", card_serial),
+					 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
+	}
 	values[0] = CStringGetTextDatum(card_serial);
 	dv_exec(&find_card, values, NULL, false, 0);
 	if (SPI_processed == 0)
@@ -364,12 +378,12 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 				 errmsg("no card with serial %s", card_serial)));
 	link_no = dv_col_text(SPI_tuptable->vals[0], 1);
 	stopped = dv_col_bool(SPI_tuptable->vals[0], 2);
-	if (!dv_caller_has_role(DV_ROLE_ADMIN))
+	if (!is_admin)
 	{
 		Datum		args[2];
 
 		args[0] = CStringGetTextDatum(link_no);
-		args[1] = insurers_of(GetOuterUserId());
+		args[1] = staff_of;
 		dv_exec(&person_at_insurers, args, NULL, true, 1);
 		if (SPI_processed == 0)
 			ereport(ERROR,
@@ -568,7 +582,7 @@ map_insurer(FunctionCallInfo fcinfo, bool grant)
 	{
 		initStringInfo(&d);
 		appendStringInfoChar(&d, '{');
-		dv_json_field_text(&d, "role", GetUserNameFromId(role, false));
+		dv_json_field_text(&d, "mapped_role", GetUserNameFromId(role, false));
 		dv_json_field_text(&d, "insurer_no", insurer_no);
 		appendStringInfoChar(&d, '}');
 		dv_audit(DV_AUDIT_TABLE, grant ? "insurer_grant" : "insurer_revoke",

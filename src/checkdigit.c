@@ -27,11 +27,11 @@ dv_insurer_check_digit(const char *seven_digits)
 DvInsurerNoProblem
 dv_insurer_no_problem(const char *s, size_t len)
 {
-	if (len != 6 && len != 8)
-		return DV_INSURER_NO_LENGTH;
 	for (size_t i = 0; i < len; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return DV_INSURER_NO_NOT_DIGITS;
+	if (len != 6 && len != 8)
+		return DV_INSURER_NO_LENGTH;
 	if (len == 8 && s[7] - '0' != dv_insurer_check_digit(s))
 		return DV_INSURER_NO_CHECK_DIGIT;
 	return DV_INSURER_NO_OK;

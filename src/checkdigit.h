@@ -10,8 +10,8 @@
 typedef enum DvInsurerNoProblem
 {
 	DV_INSURER_NO_OK = 0,
-	DV_INSURER_NO_LENGTH,		/* not 6 or 8 characters */
-	DV_INSURER_NO_NOT_DIGITS,	/* a character other than 0-9 */
+	DV_INSURER_NO_NOT_DIGITS,	/* a character other than 0-9 (checked first) */
+	DV_INSURER_NO_LENGTH,		/* digits only, but not 6 or 8 of them */
 	DV_INSURER_NO_CHECK_DIGIT	/* 8 digits whose last is not the check digit */
 } DvInsurerNoProblem;
 

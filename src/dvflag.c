@@ -17,6 +17,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
@@ -136,6 +137,16 @@ dv_required_text_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 	return s;
 }
 
+/* At most 20 characters of s, cut on a character boundary, for messages. */
+static char *
+clip_for_message(const char *s)
+{
+	int			len = strlen(s);
+	int			keep = pg_mbcharcliplen(s, len, 20);
+
+	return keep < len ? psprintf("%.*s…", keep, s) : pstrdup(s);
+}
+
 void
 dv_check_insurer_no_arg(const char *insurer_no)
 {
@@ -148,13 +159,13 @@ dv_check_insurer_no_arg(const char *insurer_no)
 		case DV_INSURER_NO_LENGTH:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("insurer_no \"%.20s\" is not 8 or 6 digits long", insurer_no),
+					 errmsg("insurer_no \"%s\" is not 8 or 6 digits long", clip_for_message(insurer_no)),
 					 errhint("An insurer number is 8 digits ending in a check digit, or 6 digits for municipal National Health Insurance.")));
 			break;
 		case DV_INSURER_NO_NOT_DIGITS:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("insurer_no \"%s\" contains a character other than 0-9", insurer_no),
+					 errmsg("insurer_no \"%s\" contains a character other than 0-9", clip_for_message(insurer_no)),
 					 errhint("Write the insurer number in half-width digits.")));
 			break;
 		case DV_INSURER_NO_CHECK_DIGIT:
@@ -173,7 +184,7 @@ dv_check_branch_arg(const char *branch)
 		  isdigit((unsigned char) branch[1])))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("branch \"%.20s\" is not two digits", branch),
+				 errmsg("branch \"%s\" is not two digits", clip_for_message(branch)),
 				 errhint("The branch (枝番) is written as two half-width digits, e.g. '00'.")));
 }
 
@@ -226,6 +237,14 @@ dvflag_fold(PG_FUNCTION_ARGS)
 
 	SET_VARSIZE(out, VARHDRSZ + n);
 	PG_RETURN_TEXT_P(out);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_is_blank);
+/* dvflag.is_blank(text): empty or only white space (incl. U+3000). */
+Datum
+dvflag_is_blank(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(dv_text_is_blank(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }
 
 PG_FUNCTION_INFO_V1(dvflag_insurer_no_valid);

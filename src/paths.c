@@ -16,6 +16,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
@@ -365,7 +366,15 @@ criteria_json(FunctionCallInfo fcinfo, const char *outcome, int64 count)
 		if (PG_ARGISNULL(i))
 			continue;
 		if (i == 0)
-			v = DatumGetCString(DirectFunctionCall1(date_out, PG_GETARG_DATUM(0)));
+		{
+			/* ISO, whatever the session's DateStyle */
+			char		buf[MAXDATELEN + 1];
+			struct pg_tm tm;
+
+			j2date(PG_GETARG_DATEADT(0) + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+			EncodeDateOnly(&tm, USE_ISO_DATES, buf);
+			v = pstrdup(buf);
+		}
 		else if (i == 5)
 			v = psprintf("%d", PG_GETARG_INT16(5));
 		else

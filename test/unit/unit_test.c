@@ -102,6 +102,8 @@ main(void)
 	ok(dv_insurer_no_problem("1234567", 7) == DV_INSURER_NO_LENGTH, "7 digits is a length problem");
 	ok(dv_insurer_no_problem("0113001a", 8) == DV_INSURER_NO_NOT_DIGITS, "a letter is not a digit");
 	ok(dv_insurer_no_problem("", 0) == DV_INSURER_NO_LENGTH, "empty is a length problem");
+	ok(dv_insurer_no_problem("０１１３００１２", strlen("０１１３００１２")) == DV_INSURER_NO_NOT_DIGITS,
+	   "full-width digits are not digits (whatever their byte length)");
 	ok(dv_insurer_check_digit("0127001") == 6, "check digit of 0127001 is 6");
 
 	/* ---- latest(P) and its tie-breaks ---- */

@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# An audited event whose transaction rolls back cannot keep its row in
+# dvflag.audit; it must survive in the server log as one line
+#   dvflag audit: {json}
+# (API.md "Audit").  Shown here for a disaster search rolled back, one in a
+# savepoint rolled back, a refused initial registration (DV001) and refused
+# searches (DV002, DV003); a committed search has the same event id in its
+# log line and in its table row.  Runs against the cluster of the PG*
+# environment, in a database of its own, and finds the server log itself:
+# the logging collector's current file, the cluster's log file (Debian's
+# pg_lsclusters, pg_virtualenv's log directories), or the postmaster's
+# stderr.
+set -u
+cd "$(dirname "$0")/../.."
+
+db="dvflag_audit_log_$$"
+tag="audit-log-t-$$-$RANDOM"
+r_disaster="t_log_disaster_$$"
+r_portal="t_log_portal_$$"
+tmp=$(mktemp -d)
+
+cleanup() {
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+  psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r_disaster, $r_portal" >/dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "1..17"
+n=0
+check() { # description, command...: ok when the command succeeds
+  local d=$1
+  shift
+  n=$((n + 1))
+  if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
+}
+skip_rest() {
+  while [ "$n" -lt 17 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
+  exit 0
+}
+
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+setting() { q -d postgres -c "SELECT setting FROM pg_settings WHERE name = '$1'"; }
+
+# --- the database --------------------------------------------------------
+q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null &&
+  q -d "$db" -c "CREATE EXTENSION dvflag" >/dev/null &&
+  q -d "$db" -f test/fixtures/worked_examples.sql >/dev/null &&
+  q -d postgres -c "CREATE ROLE $r_disaster IN ROLE dvflag_disaster; CREATE ROLE $r_portal IN ROLE dvflag_portal" >/dev/null ||
+  { echo "Bail out! could not create the test database $db"; exit 1; }
+
+# --- where the server log is ---------------------------------------------
+datadir=$(setting data_directory)
+candidates=()
+if [ "$(setting logging_collector)" = on ]; then
+  for fmt in stderr jsonlog csvlog; do
+    f=$(q -d postgres -c "SELECT pg_current_logfile('$fmt')" 2>/dev/null)
+    if [ -n "$f" ]; then
+      case $f in /*) ;; *) f="$datadir/$f" ;; esac
+      candidates+=("$fmt|$f")
+    fi
+  done
+fi
+port=$(setting port)
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  while read -r f; do
+    [ -n "$f" ] && candidates+=("stderr|$f")
+  done < <(pg_lsclusters -h 2>/dev/null | awk -v p="$port" '$3 == p { print $7 }')
+fi
+cluster=$(setting cluster_name) # Debian: "15/main"
+if [ -n "$cluster" ] && [ "${cluster#*/}" != "$cluster" ]; then
+  for d in ${PG_CLUSTER_CONF_ROOT:+"$(dirname "$PG_CLUSTER_CONF_ROOT")/log"} /var/log/postgresql; do
+    candidates+=("stderr|$d/postgresql-${cluster%%/*}-${cluster#*/}.log")
+  done
+fi
+pid=$(head -1 "$datadir/postmaster.pid" 2>/dev/null)
+if [ -n "$pid" ] && f=$(readlink "/proc/$pid/fd/2" 2>/dev/null) && [ -f "$f" ]; then
+  candidates+=("stderr|$f")
+fi
+candidates+=("stderr|/proc/self/fd/2") # a backend's stderr, read through SQL
+
+log_size() { # path: its size in bytes, or nothing
+  local s
+  if [ "$1" != /proc/self/fd/2 ] && [ -r "$1" ]; then
+    stat -L -c %s "$1" 2>/dev/null
+    return
+  fi
+  s=$(q -d postgres -c "SELECT size FROM pg_stat_file('$1', true) WHERE NOT isdir" 2>/dev/null)
+  [ -n "$s" ] && echo "$s"
+}
+log_read() { # path offset: its bytes from offset on
+  if [ "$1" != /proc/self/fd/2 ] && [ -r "$1" ]; then
+    tail -c +"$(($2 + 1))" "$1"
+    return
+  fi
+  q -d postgres -c "SELECT encode(pg_read_binary_file('$1', $2, greatest(size - $2, 0)), 'base64')
+                      FROM pg_stat_file('$1')" 2>/dev/null | base64 -d 2>/dev/null
+}
+
+declare -A start
+for c in "${candidates[@]}"; do start[$c]=$(log_size "${c#*|}"); done
+marker="dvflag-audit-log-marker-$tag"
+q -d postgres -c "DO \$\$BEGIN RAISE LOG '$marker'; END\$\$" >/dev/null 2>&1
+found=""
+for _ in $(seq 1 50); do
+  for c in "${candidates[@]}"; do
+    [ -n "${start[$c]}" ] || continue
+    if log_read "${c#*|}" "${start[$c]}" | grep -aqF "$marker"; then
+      found=$c
+      break 2
+    fi
+  done
+  sleep 0.2
+done
+if [ -z "$found" ]; then
+  check "the server log is found" false
+  echo "# looked in: ${candidates[*]}"
+  skip_rest "no server log to read"
+fi
+fmt=${found%%|*}
+logfile=${found#*|}
+offset=${start[$found]}
+check "the server log is found" true
+echo "# server log: $logfile ($fmt), from byte $offset"
+
+# --- reading the audit lines ---------------------------------------------
+cat >"$tmp/extract.py" <<'PY'
+# stdin: the server log from some offset on; argv: format, client.
+# Prints a JSON array of the audit events of that client; exits 2 when an
+# audit line does not parse as JSON.
+import csv, io, json, sys
+fmt, client = sys.argv[1], sys.argv[2]
+raw = sys.stdin.buffer.read().decode("utf-8", "replace")
+prefix = "dvflag audit: "
+messages = []
+if fmt == "csvlog":
+    for rec in csv.reader(io.StringIO(raw)):
+        if len(rec) > 13 and rec[13].startswith(prefix):
+            messages.append(rec[13][len(prefix):])
+elif fmt == "jsonlog":
+    for line in raw.splitlines():
+        try:
+            m = json.loads(line).get("message", "")
+        except ValueError:
+            continue
+        if m.startswith(prefix):
+            messages.append(m[len(prefix):])
+else:
+    for line in raw.splitlines():
+        i = line.find(prefix)
+        if i >= 0:
+            messages.append(line[i + len(prefix):])
+events, bad = [], []
+for m in messages:
+    try:
+        e = json.loads(m)
+    except ValueError:
+        bad.append(m)
+        continue
+    if client == "*" or (isinstance(e, dict) and e.get("client") == client):
+        events.append(e)
+print(json.dumps(events, ensure_ascii=False))
+for m in bad:
+    print("# not JSON: " + m)
+sys.exit(2 if bad else 0)
+PY
+
+events_of() { # client: its events as a JSON array, waiting for the log to catch up
+  local out
+  for _ in $(seq 1 50); do
+    out=$(log_read "$logfile" "$offset" | python3 "$tmp/extract.py" "$fmt" "$1")
+    [ "$out" != "[]" ] && break
+    sleep 0.2
+  done
+  printf '%s\n' "$out"
+}
+expect_events() { # client python-expression-over-e: true when it holds
+  local out
+  out=$(events_of "$1")
+  if python3 -c 'import json, sys; e = json.loads(sys.argv[1].splitlines()[0]); sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' \
+    "$out" "$2" 2>/dev/null; then
+    return 0
+  fi
+  printf '%s\n' "$out" | sed 's/^/# events: /'
+  return 1
+}
+event_id() { # client: the event id of its one event
+  events_of "$1" | head -1 | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["detail"]["event"])' 2>/dev/null
+}
+table_rows() { # SQL condition on dvflag.audit a: how many rows
+  q -d "$db" -c "SELECT count(*) FROM dvflag.audit a WHERE $1"
+}
+run() { # SQL on stdin, in the test database; stdout and stderr together
+  psql -X -q -At -v VERBOSITY=verbose -d "$db" 2>&1
+}
+
+# --- DV002: a search with no disaster declared ---------------------------
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_disaster;
+SET dvflag.client = '$tag/dv002';
+SELECT count(*) FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険');
+ROLLBACK;
+SQL
+)
+check "DV002: the search is refused with DV002" grep -q "DV002" <<<"$out"
+check "DV002: one log line, JSON, action disaster_search, outcome no_disaster, the criteria" \
+  expect_events "$tag/dv002" "len(e) == 1 and e[0]['action'] == 'disaster_search' and e[0]['actor'] == '$r_disaster'
+    and e[0]['detail']['outcome'] == 'no_disaster' and e[0]['detail']['result_count'] is None
+    and e[0]['detail']['criteria'] == {'birth_date': '1970-05-05', 'kana': 'タナカ ケン', 'insurer_name': '保険'}"
+
+q -d "$db" -c "SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 day', 'audit log test')" >/dev/null
+
+# --- a search, rolled back -----------------------------------------------
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_disaster;
+SET dvflag.client = '$tag/rollback';
+SELECT 'rows=' || count(*) FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン',
+                                                       address => 'zz-$tag', insurer_name => '保険');
+ROLLBACK;
+SQL
+)
+check "rolled back: the search answered 3 rows" grep -qx "rows=3" <<<"$out"
+check "rolled back: one log line, JSON, with actor, client, action, criteria and result_count 3" \
+  expect_events "$tag/rollback" "len(e) == 1 and e[0]['action'] == 'disaster_search' and e[0]['actor'] == '$r_disaster'
+    and e[0]['client'] == '$tag/rollback' and e[0]['standby'] is False and bool(e[0]['at'])
+    and e[0]['detail']['outcome'] == 'answered' and e[0]['detail']['result_count'] == 3
+    and e[0]['detail']['criteria'] == {'birth_date': '1970-05-05', 'kana': 'タナカ ケン',
+                                       'address': 'zz-$tag', 'insurer_name': '保険'}"
+ev=$(event_id "$tag/rollback")
+check "rolled back: no row of it in dvflag.audit" test "$(table_rows "a.detail->>'event' = '${ev:-none}'")" = 0
+
+# --- a search in a savepoint rolled back, the transaction committed --------
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_disaster;
+SET dvflag.client = '$tag/savepoint';
+SAVEPOINT s;
+SELECT 'rows=' || count(*) FROM dvflag.disaster_search('1982-02-14', name => '高橋由美', insurer_name => '健康保険');
+ROLLBACK TO SAVEPOINT s;
+COMMIT;
+SQL
+)
+check "savepoint: the search answered 3 rows" grep -qx "rows=3" <<<"$out"
+check "savepoint: one log line, JSON, with the criteria and result_count 3" \
+  expect_events "$tag/savepoint" "len(e) == 1 and e[0]['action'] == 'disaster_search'
+    and e[0]['detail']['result_count'] == 3
+    and e[0]['detail']['criteria'] == {'birth_date': '1982-02-14', 'name': '高橋由美', 'insurer_name': '健康保険'}"
+ev=$(event_id "$tag/savepoint")
+check "savepoint: no row of it in dvflag.audit after COMMIT" test "$(table_rows "a.detail->>'event' = '${ev:-none}'")" = 0
+
+# --- a search committed: log line and table row, one event ---------------
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_disaster;
+SET dvflag.client = '$tag/commit';
+SELECT 'rows=' || count(*) FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険');
+COMMIT;
+SQL
+)
+ev=$(event_id "$tag/commit")
+check "committed: the log line and the table row carry the same event id" \
+  test "$(table_rows "a.detail->>'event' = '${ev:-none}' AND a.action = 'disaster_search' AND a.client = '$tag/commit'
+                      AND a.actor = '$r_disaster' AND (a.detail->>'result_count')::int = 3")" = 1
+
+# --- DV001: initial registration refused ---------------------------------
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_portal;
+SET dvflag.client = '$tag/dv001';
+SELECT dvflag.register_card('LOG-CARD-$tag', '131136', NULL, '1002', '00');
+ROLLBACK;
+SQL
+)
+check "DV001: the registration is refused with DV001" grep -q "DV001" <<<"$out"
+check "DV001: one log line, JSON, action card_register_refused, with the card, the person and the actor" \
+  expect_events "$tag/dv001" "len(e) == 1 and e[0]['action'] == 'card_register_refused' and e[0]['actor'] == '$r_portal'
+    and e[0]['target'] == '131136//1002/00' and e[0]['detail']['card_serial'] == 'LOG-CARD-$tag'
+    and e[0]['detail']['link_no'] == 'SB-AT-C'"
+check "DV001: no row in dvflag.audit, no card" \
+  test "$(table_rows "a.action LIKE 'card_register%' AND a.detail->>'card_serial' = 'LOG-CARD-$tag'")/$(q -d "$db" -c "SELECT count(*) FROM dvflag.card WHERE card_serial = 'LOG-CARD-$tag'")" = 0/0
+
+# --- DV003: more than 20 candidates --------------------------------------
+out=$(run <<SQL
+BEGIN;
+INSERT INTO dvflag.enrollment (link_no, insurer_no, symbol, number, branch, acquired_on, name, kana, sex, birth_date, address)
+SELECT 'MANY-' || g, '01130012', 'M', 'M' || g, '00', date '2020-04-01', '同 名', 'ドウ メイ', 1, date '2000-01-01', '東京都'
+  FROM generate_series(1, 21) AS g;
+SET SESSION AUTHORIZATION $r_disaster;
+SET dvflag.client = '$tag/dv003';
+SELECT count(*) FROM dvflag.disaster_search('2000-01-01', kana => 'ドウメイ', insurer_name => '保険');
+ROLLBACK;
+SQL
+)
+check "DV003: the search is refused with DV003" grep -q "DV003" <<<"$out"
+check "DV003: one log line, JSON, outcome too_many, result_count 21, the criteria" \
+  expect_events "$tag/dv003" "len(e) == 1 and e[0]['action'] == 'disaster_search'
+    and e[0]['detail']['outcome'] == 'too_many' and e[0]['detail']['result_count'] == 21
+    and e[0]['detail']['criteria'] == {'birth_date': '2000-01-01', 'kana': 'ドウメイ', 'insurer_name': '保険'}"
+
+# --- no refused or rolled-back event left a row ---------------------------
+check "no row in dvflag.audit for the refused and rolled-back events" \
+  test "$(table_rows "a.client IN ('$tag/dv002', '$tag/rollback', '$tag/savepoint', '$tag/dv001', '$tag/dv003')")" = 0
+all_parse() { # every audit line since the offset parses; at least the six above
+  local out
+  out=$(log_read "$logfile" "$offset" | python3 "$tmp/extract.py" "$fmt" "*") || {
+    printf '%s\n' "$out" | grep '^# '
+    return 1
+  }
+  python3 -c 'import json, sys; sys.exit(0 if len(json.loads(sys.argv[1])) >= 6 else 1)' "$out"
+}
+check "every dvflag audit line written during this test parses as JSON" all_parse
