@@ -25,6 +25,11 @@ BEGIN
   LOOP
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) r) THEN
       EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+    ELSIF EXISTS (SELECT FROM pg_catalog.pg_roles
+                   WHERE rolname OPERATOR(pg_catalog.=) r
+                     AND (rolcanlogin OR rolsuper OR rolbypassrls OR rolcreaterole)) THEN
+      RAISE WARNING 'role % already exists and can log in or holds SUPERUSER, BYPASSRLS or CREATEROLE', r
+        USING HINT = 'An audience role should be NOLOGIN with no attributes: grant it to application logins instead.';
     END IF;
   END LOOP;
 END

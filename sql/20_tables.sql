@@ -39,6 +39,21 @@ CREATE INDEX enrollment_person ON dvflag.enrollment (link_no);
 CREATE INDEX enrollment_disaster_kana ON dvflag.enrollment (birth_date, dvflag.fold(kana));
 CREATE INDEX enrollment_disaster_name ON dvflag.enrollment (birth_date, dvflag.fold(name));
 
+-- No planner statistics of personal data.  Insurer staff may EXPLAIN
+-- queries on this table, and row estimates drawn from most-common values
+-- and histograms would tell them other insurers' addresses, names and card
+-- numbers.  Every dvflag lookup is by a unique or selective index, so the
+-- plans do not need them.
+ALTER TABLE dvflag.enrollment
+  ALTER COLUMN link_no SET STATISTICS 0, ALTER COLUMN symbol SET STATISTICS 0,
+  ALTER COLUMN number SET STATISTICS 0, ALTER COLUMN name SET STATISTICS 0,
+  ALTER COLUMN kana SET STATISTICS 0, ALTER COLUMN birth_date SET STATISTICS 0,
+  ALTER COLUMN address SET STATISTICS 0, ALTER COLUMN postcode SET STATISTICS 0,
+  ALTER COLUMN nd SET STATISTICS 0, ALTER COLUMN sb SET STATISTICS 0,
+  ALTER COLUMN ar SET STATISTICS 0;
+ALTER INDEX dvflag.enrollment_disaster_kana ALTER COLUMN 2 SET STATISTICS 0;
+ALTER INDEX dvflag.enrollment_disaster_name ALTER COLUMN 2 SET STATISTICS 0;
+
 -- The effective state of each person, derived from their enrollments by the
 -- rules in C and kept in step by the enrollment triggers, in the same
 -- transaction as the change.  version is bumped by every recomputation so

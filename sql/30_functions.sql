@@ -1,7 +1,15 @@
--- The SQL interface.  Every function is C, SECURITY DEFINER with a pinned
--- search_path (pg_temp last so no temporary object can shadow anything),
--- and names every object it touches with its schema.  EXECUTE is granted
--- per audience in 50_grants.sql and revoked from PUBLIC.
+-- The SQL interface.  Every function is C with a pinned search_path (pg_temp
+-- last so no temporary object can shadow anything) and names every object
+-- it touches with its schema.  EXECUTE is granted per audience in
+-- 50_grants.sql and revoked from PUBLIC.
+--
+-- The read paths and the admin functions are SECURITY DEFINER: they decide
+-- nothing by who calls them beyond the EXECUTE grant.  The functions that
+-- decide by the caller's role (admin or which insurer's staff) are SECURITY
+-- INVOKER: they read the caller on entry, so that code of another role
+-- (a definer function, an index expression run by ANALYZE) cannot lend
+-- them a more privileged identity, and switch to the owner in C for their
+-- own queries, as a definer function would.
 
 -- The same columns on every path, so no path says more by its shape.
 CREATE TYPE dvflag.qualification AS (
@@ -68,10 +76,11 @@ CREATE FUNCTION dvflag.register_card(card_serial text, insurer_no text, symbol t
   SET search_path = pg_catalog, pg_temp;
 
 -- Stop a card (STEP1 of RULES.md §5): it answers nothing anywhere after.
+-- Acting function: SECURITY INVOKER, decides by the caller's role.
 CREATE FUNCTION dvflag.stop_card(card_serial text, reason text)
   RETURNS void
   AS 'MODULE_PATHNAME', 'dvflag_stop_card'
-  LANGUAGE C VOLATILE SECURITY DEFINER
+  LANGUAGE C VOLATILE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
 
 -- The principal, with their card, names a proxy (代理人).
@@ -88,13 +97,22 @@ CREATE FUNCTION dvflag.remove_proxy(card_serial text, agent_link_no text)
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
 
+-- Staff or admin remove a proxy (STEP3 of RULES.md §5) when the principal
+-- cannot: their card is stopped, or SB refuses a new one.  Acting function.
+CREATE FUNCTION dvflag.remove_proxy_for(principal_link_no text, agent_link_no text, reason text)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_remove_proxy_for'
+  LANGUAGE C VOLATILE SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp;
+
 -- Set or clear one flag of one enrollment, with a reason; audited.
 -- Returns true when the flag changed, false when it already had that value.
+-- Acting function: SECURITY INVOKER, decides by the caller's role.
 CREATE FUNCTION dvflag.set_flag(insurer_no text, symbol text, number text, branch text,
                                 flag text, value boolean, reason text)
   RETURNS boolean
   AS 'MODULE_PATHNAME', 'dvflag_set_flag'
-  LANGUAGE C VOLATILE SECURITY DEFINER
+  LANGUAGE C VOLATILE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
 
 -- Is this person a protected target (ND_eff or SB_eff)?  Staff and requesters.
@@ -132,8 +150,9 @@ CREATE FUNCTION dvflag.revoke_insurer(role regrole, insurer_no text)
   SET search_path = pg_catalog, pg_temp;
 
 -- The insurers the current role is mapped to (used by the RLS policy).
+-- Acting function: the current role is the one evaluating the policy.
 CREATE FUNCTION dvflag.staff_insurers()
   RETURNS text[]
   AS 'MODULE_PATHNAME', 'dvflag_staff_insurers'
-  LANGUAGE C STABLE SECURITY DEFINER
+  LANGUAGE C STABLE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;

@@ -3,11 +3,13 @@
 -- not silence them.
 
 -- After any change of enrollments: audit flag changes (a reason is
--- required) and recompute the effective state of every person touched.
+-- required), recompute the effective state of every person touched, and
+-- audit changes of protection (a reason is required to lower it).  An
+-- acting function: it records the role running the statement.
 CREATE FUNCTION dvflag.enrollment_changed()
   RETURNS trigger
   AS 'MODULE_PATHNAME', 'dvflag_enrollment_changed'
-  LANGUAGE C SECURITY DEFINER
+  LANGUAGE C SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
 
 CREATE TRIGGER enrollment_inserted AFTER INSERT ON dvflag.enrollment
@@ -34,21 +36,10 @@ CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON dvflag.audit
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON dvflag.audit
   FOR EACH STATEMENT EXECUTE FUNCTION dvflag.refuse_change();
 
--- COPY FROM by insurer staff runs with row-level security lifted (PostgreSQL
--- cannot COPY into a table under RLS); this trigger enforces the same scope.
-CREATE FUNCTION dvflag.enrollment_copy_scope()
-  RETURNS trigger
-  AS 'MODULE_PATHNAME', 'dvflag_enrollment_copy_scope'
-  LANGUAGE C SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp;
-CREATE TRIGGER enrollment_copy_scope BEFORE INSERT ON dvflag.enrollment
-  FOR EACH ROW EXECUTE FUNCTION dvflag.enrollment_copy_scope();
-
 ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_inserted;
 ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_updated;
 ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_deleted;
 ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_no_truncate;
-ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_copy_scope;
 ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_append_only;
 ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_no_truncate;
 

@@ -23,6 +23,7 @@ GRANT EXECUTE ON FUNCTION dvflag.disaster_search(date, text, text, text, text, s
   TO dvflag_disaster;
 GRANT EXECUTE ON FUNCTION dvflag.set_flag(text, text, text, text, text, boolean, text),
                           dvflag.stop_card(text, text),
+                          dvflag.remove_proxy_for(text, text, text),
                           dvflag.protected(text),
                           dvflag.staff_insurers()
   TO dvflag_insurer, dvflag_admin;

@@ -5,7 +5,10 @@
  *
  * Order in every function: check the arguments (22023, nothing touched),
  * check the caller's right to act (42501), find the object (P0002 when it
- * does not exist), act, audit.  Flag changes are made by an UPDATE of the
+ * does not exist), act, audit.  Writes are refused inside security-
+ * restricted operations.  The acting functions (set_flag, stop_card,
+ * remove_proxy_for, staff_insurers) are SECURITY INVOKER: they take the
+ * caller as GetUserId() on entry, then run their SPI as the owner.  Flag changes are made by an UPDATE of the
  * enrollment, so that the one trigger in person.c audits them and keeps the
  * person's effective state, whichever way a flag is changed.
  */
@@ -149,17 +152,17 @@ insurers_of(Oid role)
 	return PointerGetDatum(construct_array(items, (int) SPI_processed, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* May the caller act for this insurer: admin, or staff mapped to it? */
-bool
-dv_caller_may_act_for_insurer(const char *insurer_no)
+/* May 'caller' act for this insurer: admin, or staff mapped to it? */
+static bool
+may_act_for_insurer(Oid caller, const char *insurer_no)
 {
 	ArrayType  *a;
 	Datum	   *items;
 	int			n;
 
-	if (dv_caller_has_role(DV_ROLE_ADMIN))
+	if (dv_role_has(caller, DV_ROLE_ADMIN))
 		return true;
-	a = DatumGetArrayTypeP(insurers_of(GetOuterUserId()));
+	a = DatumGetArrayTypeP(insurers_of(caller));
 	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
 	for (int i = 0; i < n; i++)
 		if (strcmp(TextDatumGetCString(items[i]), insurer_no) == 0)
@@ -213,7 +216,10 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 	HeapTuple	tup;
 	int64		id;
 	Datum		values[2];
+	Oid			caller = GetUserId();
+	DvSavedUser saved;
 
+	dv_refuse_in_restricted_operation("dvflag.set_flag()");
 	for (f = 0; f < 3; f++)
 		if (pg_strcasecmp(flag, flag_names[f]) == 0)
 			break;
@@ -235,8 +241,9 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 				 errhint("Say why, e.g. the application received from the person.")));
 	reason = text_to_cstring(PG_GETARG_TEXT_PP(6));
 
+	dv_become_owner(&saved);
 	connect();
-	if (!dv_caller_may_act_for_insurer(c.insurer_no))
+	if (!may_act_for_insurer(caller, c.insurer_no))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for insurer %s", c.insurer_no),
@@ -246,11 +253,13 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 	if (dv_col_bool(tup, 3 + f) == value)
 	{
 		SPI_finish();
+		dv_restore_user(&saved);
 		PG_RETURN_BOOL(false);
 	}
 	values[0] = Int64GetDatum(id);
 	values[1] = BoolGetDatum(value);
 	dv_reason_override = reason;
+	dv_acting_override = caller;
 	PG_TRY();
 	{
 		dv_exec(&update_flag[f], values, NULL, false, 0);
@@ -258,9 +267,11 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 	PG_FINALLY();
 	{
 		dv_reason_override = NULL;
+		dv_acting_override = InvalidOid;
 	}
 	PG_END_TRY();
 	SPI_finish();
+	dv_restore_user(&saved);
 	PG_RETURN_BOOL(true);
 }
 
@@ -295,6 +306,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	StringInfoData d;
 
+	dv_refuse_in_restricted_operation("dvflag.register_card()");
 	connect();
 	tup = enrollment_of(&c, true);
 	link_no = dv_col_text(tup, 2);
@@ -310,7 +322,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	{
 		dv_audit_require_log();
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_LOG, "card_register_refused", dv_card_target(&c), d.data);
+		dv_audit(DV_AUDIT_LOG, InvalidOid, "card_register_refused", dv_card_target(&c), d.data);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_REGISTRATION_REFUSED),
 				 errmsg("initial registration of this card is refused"),
@@ -338,7 +350,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(link_no);
 	dv_exec(&insert_card, values, NULL, false, 0);
 	appendStringInfoChar(&d, '}');
-	dv_audit(DV_AUDIT_TABLE, "card_register", dv_card_target(&c), d.data);
+	dv_audit(DV_AUDIT_TABLE, InvalidOid, "card_register", dv_card_target(&c), d.data);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -356,13 +368,17 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 	bool		is_admin;
 	Datum		staff_of = (Datum) 0;
 	StringInfoData d;
+	Oid			caller = GetUserId();
+	DvSavedUser saved;
 
+	dv_refuse_in_restricted_operation("dvflag.stop_card()");
+	dv_become_owner(&saved);
 	connect();
-	is_admin = dv_caller_has_role(DV_ROLE_ADMIN);
+	is_admin = dv_role_has(caller, DV_ROLE_ADMIN);
 	if (!is_admin)
 	{
 		/* rights before existence: staff of no insurer learn nothing */
-		staff_of = insurers_of(GetOuterUserId());
+		staff_of = insurers_of(caller);
 		if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(staff_of)),
 						   ARR_DIMS(DatumGetArrayTypeP(staff_of))) == 0)
 			ereport(ERROR,
@@ -391,20 +407,19 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 					 errmsg("permission denied to stop card %s", card_serial),
 					 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
 	}
-	if (stopped)
+	if (!stopped)
 	{
-		SPI_finish();
-		PG_RETURN_VOID();
+		values[1] = CStringGetTextDatum(reason);
+		dv_exec(&stop_card, values, NULL, false, 0);
+		initStringInfo(&d);
+		appendStringInfoChar(&d, '{');
+		dv_json_field_text(&d, "link_no", link_no);
+		dv_json_field_text(&d, "reason", reason);
+		appendStringInfoChar(&d, '}');
+		dv_audit(DV_AUDIT_TABLE, caller, "card_stop", card_serial, d.data);
 	}
-	values[1] = CStringGetTextDatum(reason);
-	dv_exec(&stop_card, values, NULL, false, 0);
-	initStringInfo(&d);
-	appendStringInfoChar(&d, '{');
-	dv_json_field_text(&d, "link_no", link_no);
-	dv_json_field_text(&d, "reason", reason);
-	appendStringInfoChar(&d, '}');
-	dv_audit(DV_AUDIT_TABLE, "card_stop", card_serial, d.data);
 	SPI_finish();
+	dv_restore_user(&saved);
 	PG_RETURN_VOID();
 }
 
@@ -422,9 +437,10 @@ principal_of_card(const char *card_serial)
 	return dv_col_text(SPI_tuptable->vals[0], 1);
 }
 
-/* Audit a proxy change. */
+/* Audit a proxy change (reason: NULL when the principal acted). */
 static void
-audit_proxy(const char *action, const char *principal, const char *agent)
+audit_proxy(Oid acting, const char *action, const char *principal,
+			const char *agent, const char *reason)
 {
 	StringInfoData d;
 
@@ -432,8 +448,10 @@ audit_proxy(const char *action, const char *principal, const char *agent)
 	appendStringInfoChar(&d, '{');
 	dv_json_field_text(&d, "principal_link_no", principal);
 	dv_json_field_text(&d, "agent_link_no", agent);
+	if (reason)
+		dv_json_field_text(&d, "reason", reason);
 	appendStringInfoChar(&d, '}');
-	dv_audit(DV_AUDIT_TABLE, action, principal, d.data);
+	dv_audit(DV_AUDIT_TABLE, acting, action, principal, d.data);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_set_proxy);
@@ -446,6 +464,7 @@ dvflag_set_proxy(PG_FUNCTION_ARGS)
 	char	   *principal;
 	Datum		values[2];
 
+	dv_refuse_in_restricted_operation("dvflag.set_proxy()");
 	connect();
 	principal = principal_of_card(card_serial);
 	if (strcmp(principal, agent) == 0)
@@ -462,7 +481,7 @@ dvflag_set_proxy(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(agent);
 	dv_exec(&insert_proxy, values, NULL, false, 0);
 	if (SPI_processed == 1)
-		audit_proxy("proxy_set", principal, agent);
+		audit_proxy(InvalidOid, "proxy_set", principal, agent, NULL);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -478,6 +497,7 @@ dvflag_remove_proxy(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		removed;
 
+	dv_refuse_in_restricted_operation("dvflag.remove_proxy()");
 	connect();
 	principal = principal_of_card(card_serial);
 	values[0] = CStringGetTextDatum(principal);
@@ -485,8 +505,50 @@ dvflag_remove_proxy(PG_FUNCTION_ARGS)
 	dv_exec(&delete_proxy, values, NULL, false, 0);
 	removed = SPI_processed > 0;
 	if (removed)
-		audit_proxy("proxy_remove", principal, agent);
+		audit_proxy(InvalidOid, "proxy_remove", principal, agent, NULL);
 	SPI_finish();
+	PG_RETURN_BOOL(removed);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_remove_proxy_for);
+/*
+ * remove_proxy_for(principal_link_no, agent_link_no, reason): STEP3 of
+ * RULES.md §5 done by admin or by staff of one of the principal's insurers,
+ * for a principal whose card is stopped or who cannot use the portal.
+ */
+Datum
+dvflag_remove_proxy_for(PG_FUNCTION_ARGS)
+{
+	char	   *principal = dv_required_text_arg(fcinfo, 0, "principal_link_no");
+	char	   *agent = dv_required_text_arg(fcinfo, 1, "agent_link_no");
+	char	   *reason = dv_required_text_arg(fcinfo, 2, "reason");
+	Oid			caller = GetUserId();
+	DvSavedUser saved;
+	Datum		values[2];
+	bool		removed;
+
+	dv_refuse_in_restricted_operation("dvflag.remove_proxy_for()");
+	dv_become_owner(&saved);
+	connect();
+	if (!dv_role_has(caller, DV_ROLE_ADMIN))
+	{
+		values[0] = CStringGetTextDatum(principal);
+		values[1] = insurers_of(caller);
+		dv_exec(&person_at_insurers, values, NULL, true, 1);
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to remove a proxy of %s", principal),
+					 errhint("Only dvflag_admin and staff of one of the principal's insurers may.")));
+	}
+	values[0] = CStringGetTextDatum(principal);
+	values[1] = CStringGetTextDatum(agent);
+	dv_exec(&delete_proxy, values, NULL, false, 0);
+	removed = SPI_processed > 0;
+	if (removed)
+		audit_proxy(caller, "proxy_remove", principal, agent, reason);
+	SPI_finish();
+	dv_restore_user(&saved);
 	PG_RETURN_BOOL(removed);
 }
 
@@ -512,6 +574,7 @@ dvflag_declare_disaster(PG_FUNCTION_ARGS)
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
 	values[2] = CStringGetTextDatum(note);
+	dv_refuse_in_restricted_operation("dvflag.declare_disaster()");
 	connect();
 	dv_exec(&insert_disaster, values, NULL, false, 0);
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool){0}));
@@ -521,7 +584,7 @@ dvflag_declare_disaster(PG_FUNCTION_ARGS)
 	dv_json_field_text(&d, "ends", timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(1)));
 	dv_json_field_text(&d, "note", note);
 	appendStringInfoChar(&d, '}');
-	dv_audit(DV_AUDIT_TABLE, "disaster_declare", psprintf(INT64_FORMAT, id), d.data);
+	dv_audit(DV_AUDIT_TABLE, InvalidOid, "disaster_declare", psprintf(INT64_FORMAT, id), d.data);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }
@@ -538,6 +601,7 @@ dvflag_end_disaster(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("id must not be NULL")));
 	arg = PG_GETARG_DATUM(0);
+	dv_refuse_in_restricted_operation("dvflag.end_disaster()");
 	connect();
 	dv_exec(&find_disaster, &arg, NULL, false, 0);
 	if (SPI_processed == 0)
@@ -546,7 +610,7 @@ dvflag_end_disaster(PG_FUNCTION_ARGS)
 				 errmsg("no disaster with id " INT64_FORMAT, PG_GETARG_INT64(0))));
 	dv_exec(&end_disaster, &arg, NULL, false, 0);
 	if (SPI_processed == 1)
-		dv_audit(DV_AUDIT_TABLE, "disaster_end", psprintf(INT64_FORMAT, PG_GETARG_INT64(0)), "{}");
+		dv_audit(DV_AUDIT_TABLE, InvalidOid, "disaster_end", psprintf(INT64_FORMAT, PG_GETARG_INT64(0)), "{}");
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -567,6 +631,7 @@ map_insurer(FunctionCallInfo fcinfo, bool grant)
 	role = PG_GETARG_OID(0);
 	insurer_no = dv_required_text_arg(fcinfo, 1, "insurer_no");
 	dv_check_insurer_no_arg(insurer_no);
+	dv_refuse_in_restricted_operation(grant ? "dvflag.grant_insurer()" : "dvflag.revoke_insurer()");
 	connect();
 	values[0] = CStringGetTextDatum(insurer_no);
 	dv_exec(&find_insurer, values, NULL, false, 0);
@@ -585,7 +650,7 @@ map_insurer(FunctionCallInfo fcinfo, bool grant)
 		dv_json_field_text(&d, "mapped_role", GetUserNameFromId(role, false));
 		dv_json_field_text(&d, "insurer_no", insurer_no);
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_TABLE, grant ? "insurer_grant" : "insurer_revoke",
+		dv_audit(DV_AUDIT_TABLE, InvalidOid, grant ? "insurer_grant" : "insurer_revoke",
 				 GetUserNameFromId(role, false), d.data);
 	}
 	SPI_finish();
@@ -613,9 +678,12 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 {
 	Datum		result;
 	MemoryContext outer = CurrentMemoryContext;
+	Oid			caller = GetUserId();
+	DvSavedUser saved;
 
+	dv_become_owner(&saved);
 	connect();
-	result = insurers_of(GetOuterUserId());
+	result = insurers_of(caller);
 	/* copy out of the SPI context before SPI_finish frees it */
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);
@@ -625,68 +693,6 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 		result = PointerGetDatum(copy);
 	}
 	SPI_finish();
+	dv_restore_user(&saved);
 	PG_RETURN_DATUM(result);
-}
-
-/* The insurers allowed for the current elevated COPY (see dvflag.c). */
-static Oid	scope_cached_for = InvalidOid;
-static uint64 scope_cached_xid_cmd = 0;
-static List *scope_insurers = NIL;
-static bool scope_all = false;
-
-PG_FUNCTION_INFO_V1(dvflag_enrollment_copy_scope);
-/* Trigger: during an elevated COPY, the caller's insurer scope per row. */
-Datum
-dvflag_enrollment_copy_scope(PG_FUNCTION_ARGS)
-{
-	TriggerData *td = (TriggerData *) fcinfo->context;
-	HeapTuple	row;
-	bool		isnull;
-	char	   *insurer_no;
-	uint64		stamp;
-	ListCell   *lc;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
-		elog(ERROR, "dvflag_enrollment_copy_scope: must be a BEFORE ... FOR EACH ROW trigger");
-	row = td->tg_trigtuple;
-	if (!OidIsValid(dv_copy_scope_user))
-		return PointerGetDatum(row);
-
-	/* load the scope once per COPY command */
-	stamp = ((uint64) GetCurrentTransactionStartTimestamp()) ^ GetCurrentCommandId(false);
-	if (scope_cached_for != dv_copy_scope_user || scope_cached_xid_cmd != stamp)
-	{
-		MemoryContext old;
-		ArrayType  *a;
-		Datum	   *items;
-		int			n;
-
-		list_free_deep(scope_insurers);
-		scope_insurers = NIL;
-		scope_all = has_privs_of_role(dv_copy_scope_user, get_role_oid("dvflag_admin", true));
-		connect();
-		a = DatumGetArrayTypeP(insurers_of(dv_copy_scope_user));
-		deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
-		old = MemoryContextSwitchTo(TopMemoryContext);
-		for (int i = 0; i < n; i++)
-			scope_insurers = lappend(scope_insurers, TextDatumGetCString(items[i]));
-		MemoryContextSwitchTo(old);
-		SPI_finish();
-		scope_cached_for = dv_copy_scope_user;
-		scope_cached_xid_cmd = stamp;
-	}
-	if (scope_all)
-		return PointerGetDatum(row);
-	insurer_no = TextDatumGetCString(heap_getattr(row,
-												  attnameAttNum(td->tg_relation, "insurer_no", false),
-												  RelationGetDescr(td->tg_relation), &isnull));
-	foreach(lc, scope_insurers)
-		if (strcmp((char *) lfirst(lc), insurer_no) == 0)
-			return PointerGetDatum(row);
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("new row violates row-level security policy for table \"enrollment\""),
-			 errdetail("The row's insurer %s is not mapped to this role.", insurer_no)));
-	return PointerGetDatum(NULL);
 }

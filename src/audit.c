@@ -74,9 +74,14 @@ dv_audit_require_log(void)
 				 errhint("Set log_min_messages to error or lower; audited reads are written to the server log.")));
 }
 
-/* Record one audit event on the given channels. */
+/*
+ * Record one audit event on the given channels.  'acting' is the role that
+ * acted, when the caller knows it (the acting functions); InvalidOid takes
+ * the role the client acts as (GetOuterUserId()).  It is recorded as
+ * detail.role when it differs from the login role.
+ */
 void
-dv_audit(int channels, const char *action, const char *target,
+dv_audit(int channels, Oid acting, const char *action, const char *target,
 		 const char *detail_json)
 {
 	char	   *actor = GetUserNameFromId(GetSessionUserId(), false);
@@ -92,9 +97,10 @@ dv_audit(int channels, const char *action, const char *target,
 	initStringInfo(&detail);
 	appendStringInfoChar(&detail, '{');
 	dv_json_field_text(&detail, "event", event);
-	if (GetOuterUserId() != GetSessionUserId())
-		dv_json_field_text(&detail, "role",
-						   GetUserNameFromId(GetOuterUserId(), false));
+	if (!OidIsValid(acting))
+		acting = GetOuterUserId();
+	if (acting != GetSessionUserId())
+		dv_json_field_text(&detail, "role", GetUserNameFromId(acting, false));
 	if (detail_json && strlen(detail_json) > 2)
 	{
 		appendStringInfoChar(&detail, ',');

@@ -1,15 +1,15 @@
 /*
- * dvflag.c — module entry: settings, the audience roles, argument checking
- * shared by every SQL-callable function, and the COPY hook.
+ * dvflag.c — module entry: settings, the audience roles, switching to the
+ * owner, argument checking shared by every SQL-callable function, and the
+ * COPY hook.
  *
  * The COPY hook: PostgreSQL refuses COPY FROM into a table under row-level
- * security.  For COPY ... FROM STDIN into dvflag.enrollment by a role that
- * holds INSERT on it (insurer staff, admin), the hook runs the COPY as the
- * table's owner, remembering the caller in dv_copy_scope_user; the BEFORE
- * INSERT trigger enrollment_copy_scope then applies the caller's insurer
- * scope to every row, exactly as the policy's WITH CHECK would.  COPY from a
- * file or program, or with a WHERE clause, is never elevated.  The state is
- * reset on every exit path (PG_FINALLY).
+ * security.  For COPY FROM into dvflag.enrollment by a role under its
+ * policies (insurer staff, admin), the hook copies the rows into a
+ * temporary table of the caller's and then inserts them with INSERT ...
+ * SELECT, both as the caller: row-level security, its WITH CHECK, column
+ * privileges and the triggers apply exactly as to an INSERT.  Nothing runs
+ * with anyone else's rights.
  */
 #include "dvflag.h"
 
@@ -19,6 +19,7 @@
 #include "commands/dbcommands.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
@@ -28,6 +29,8 @@
 #include "utils/rls.h"
 #include "utils/syscache.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "executor/spi.h"
 
 #include "checkdigit.h"
 #include "fold.h"
@@ -37,7 +40,7 @@ PG_MODULE_MAGIC;
 char	   *dv_reason_setting = NULL;
 char	   *dv_client_setting = NULL;
 const char *dv_reason_override = NULL;
-Oid			dv_copy_scope_user = InvalidOid;
+Oid			dv_acting_override = InvalidOid;
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
@@ -75,11 +78,42 @@ _PG_init(void)
 }
 
 bool
-dv_caller_has_role(DvRole role)
+dv_role_has(Oid user, DvRole role)
 {
 	Oid			roleid = get_role_oid(role_names[role], true);
 
-	return OidIsValid(roleid) && has_privs_of_role(GetOuterUserId(), roleid);
+	return OidIsValid(roleid) && has_privs_of_role(user, roleid);
+}
+
+void
+dv_become_owner(DvSavedUser *saved)
+{
+	HeapTuple	tup = SearchSysCache1(NAMESPACENAME, CStringGetDatum("dvflag"));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "dvflag: schema dvflag does not exist");
+	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(owner, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+dv_restore_user(const DvSavedUser *saved)
+{
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+}
+
+void
+dv_refuse_in_restricted_operation(const char *what)
+{
+	if (InSecurityRestrictedOperation())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot call %s within a security-restricted operation", what),
+				 errdetail("Index expressions, ANALYZE, VACUUM and materialized views run code "
+						   "with another role's rights; dvflag changes nothing from there.")));
 }
 
 char *
@@ -258,41 +292,84 @@ dvflag_insurer_no_valid(PG_FUNCTION_ARGS)
 										 VARSIZE_ANY_EXHDR(in)) == DV_INSURER_NO_OK);
 }
 
-/* The owner of a relation. */
-static Oid
-relation_owner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "dvflag: cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-/* Is this COPY one that the hook runs as the table owner? */
-static Oid
-copy_to_elevate(CopyStmt *stmt)
+/* Is this COPY FROM into dvflag.enrollment, by a role under its policies? */
+static bool
+copy_needs_staging(CopyStmt *stmt)
 {
 	Oid			nsp;
 	Oid			relid;
 
-	if (!stmt->is_from || stmt->relation == NULL || stmt->filename != NULL ||
-		stmt->is_program || stmt->whereClause != NULL)
-		return InvalidOid;
+	if (!stmt->is_from || stmt->relation == NULL)
+		return false;
 	nsp = get_namespace_oid("dvflag", true);
 	if (!OidIsValid(nsp))
-		return InvalidOid;
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid) || relid != get_relname_relid("enrollment", nsp))
-		return InvalidOid;
-	if (check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED)
-		return InvalidOid;
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
-		return InvalidOid;
-	return relid;
+		return false;
+	relid = RangeVarGetRelidExtended(stmt->relation, RowExclusiveLock,
+									 RVR_MISSING_OK, NULL, NULL);
+	return OidIsValid(relid) && relid == get_relname_relid("enrollment", nsp) &&
+		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED;
+}
+
+/* The COPY's column list as SQL, or NULL for all columns. */
+static char *
+copy_column_list(CopyStmt *stmt)
+{
+	StringInfoData cols;
+	ListCell   *lc;
+
+	if (stmt->attlist == NIL)
+		return NULL;
+	initStringInfo(&cols);
+	foreach(lc, stmt->attlist)
+	{
+		if (cols.len > 0)
+			appendStringInfoString(&cols, ", ");
+		appendStringInfoString(&cols, quote_identifier(strVal(lfirst(lc))));
+	}
+	return cols.data;
+}
+
+static void
+run_sql(const char *sql)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dvflag: SPI_connect failed");
+	if (SPI_execute(sql, false, 0) < 0)
+		elog(ERROR, "dvflag: could not run: %s", sql);
+	SPI_finish();
+}
+
+static void next_process_utility(PlannedStmt *pstmt, const char *queryString,
+								 bool readOnlyTree, ProcessUtilityContext context,
+								 ParamListInfo params, QueryEnvironment *queryEnv,
+								 DestReceiver *dest, QueryCompletion *qc);
+
+/*
+ * COPY dvflag.enrollment FROM ... as the caller, through a temporary table:
+ * the COPY fills pg_temp.dvflag_copy (same columns, no constraints), then
+ * one INSERT ... SELECT moves the rows under the policies and constraints.
+ */
+static void
+copy_through_staging(PlannedStmt *pstmt, CopyStmt *stmt, const char *queryString,
+					 ProcessUtilityContext context, ParamListInfo params,
+					 QueryEnvironment *queryEnv, DestReceiver *dest,
+					 QueryCompletion *qc)
+{
+	char	   *cols = copy_column_list(stmt);
+	PlannedStmt *staged = copyObject(pstmt);
+	CopyStmt   *staged_copy = (CopyStmt *) staged->utilityStmt;
+
+	if (OidIsValid(RangeVarGetRelid(makeRangeVar("pg_temp", "dvflag_copy", -1), NoLock, true)))
+		run_sql("DROP TABLE pg_temp.dvflag_copy");
+	run_sql("CREATE TEMP TABLE dvflag_copy AS SELECT * FROM dvflag.enrollment WITH NO DATA");
+
+	staged_copy->relation = makeRangeVar("pg_temp", "dvflag_copy", -1);
+	next_process_utility(staged, queryString, false, context, params, queryEnv, dest, qc);
+
+	run_sql(cols
+			? psprintf("INSERT INTO dvflag.enrollment (%s) SELECT %s FROM pg_temp.dvflag_copy", cols, cols)
+			: "INSERT INTO dvflag.enrollment SELECT * FROM pg_temp.dvflag_copy");
+	run_sql("DROP TABLE pg_temp.dvflag_copy");
 }
 
 /* Hand the statement on to the previous hook or the standard code. */
@@ -317,31 +394,11 @@ dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 				   DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
-	Oid			relid = InvalidOid;
 
-	if (IsA(parsetree, CopyStmt) && !OidIsValid(dv_copy_scope_user))
-		relid = copy_to_elevate((CopyStmt *) parsetree);
-
-	if (OidIsValid(relid))
+	if (IsA(parsetree, CopyStmt) && copy_needs_staging((CopyStmt *) parsetree))
 	{
-		Oid			save_userid;
-		int			save_sec_context;
-
-		GetUserIdAndSecContext(&save_userid, &save_sec_context);
-		dv_copy_scope_user = save_userid;
-		SetUserIdAndSecContext(relation_owner(relid),
-							   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-		PG_TRY();
-		{
-			next_process_utility(pstmt, queryString, readOnlyTree, context,
-								 params, queryEnv, dest, qc);
-		}
-		PG_FINALLY();
-		{
-			SetUserIdAndSecContext(save_userid, save_sec_context);
-			dv_copy_scope_user = InvalidOid;
-		}
-		PG_END_TRY();
+		copy_through_staging(pstmt, (CopyStmt *) parsetree, queryString, context,
+							 params, queryEnv, dest, qc);
 		return;
 	}
 	next_process_utility(pstmt, queryString, readOnlyTree, context,

@@ -1,9 +1,15 @@
 /*
  * dvflag.h — declarations shared by the server-side C files.
  *
- * Every SQL-callable function of dvflag runs as SECURITY DEFINER with a
- * pinned search_path; "the caller" below is therefore GetOuterUserId() (the
- * role the client acts as) and "the login role" GetSessionUserId().
+ * Two kinds of SQL-callable functions, both with a pinned search_path:
+ *   - SECURITY DEFINER: the read paths and the admin functions.  They make
+ *     no decision that depends on who calls them beyond the EXECUTE grant.
+ *   - SECURITY INVOKER ("acting" functions: set_flag, stop_card,
+ *     remove_proxy_for, staff_insurers, the enrollment trigger): they decide
+ *     by the role that is running when they are entered (GetUserId(), which a
+ *     definer function of someone else's would have changed), then switch to
+ *     the extension's owner in C for their SPI work (dv_become_owner).
+ * "The login role" is GetSessionUserId().
  */
 #ifndef DVFLAG_H
 #define DVFLAG_H
@@ -39,8 +45,26 @@ typedef enum DvRole
 	DV_ROLE_COUNT
 } DvRole;
 
-/* Is the caller a member of this audience role (or a superuser)? */
-extern bool dv_caller_has_role(DvRole role);
+/* Has 'user' the privileges of this audience role (or is a superuser)? */
+extern bool dv_role_has(Oid user, DvRole role);
+
+/* For acting functions: switch to the owner of schema dvflag; restore. */
+typedef struct DvSavedUser
+{
+	Oid			userid;
+	int			sec_context;
+} DvSavedUser;
+extern void dv_become_owner(DvSavedUser *saved);
+extern void dv_restore_user(const DvSavedUser *saved);
+
+/*
+ * The role to record as acting, when set_flag changes a flag on behalf of
+ * its caller (the trigger then runs as the owner).  InvalidOid otherwise.
+ */
+extern Oid	dv_acting_override;
+
+/* Refuse a write from inside a security-restricted operation (42501). */
+extern void dv_refuse_in_restricted_operation(const char *what);
 
 /* The reason to record for a flag change, or NULL if none was given. */
 extern char *dv_current_reason(void);
@@ -104,8 +128,8 @@ typedef enum DvAuditChannel
 	DV_AUDIT_LOG = 2			/* a line in the server log, at once */
 } DvAuditChannel;
 
-extern void dv_audit(int channels, const char *action, const char *target,
-					 const char *detail_json);
+extern void dv_audit(int channels, Oid acting, const char *action,
+					 const char *target, const char *detail_json);
 extern void dv_audit_require_log(void);
 extern void dv_json_field_text(StringInfo buf, const char *key,
 							   const char *value);
@@ -113,12 +137,7 @@ extern void dv_json_field_raw(StringInfo buf, const char *key,
 							  const char *raw);
 
 /* person.c */
-extern void dv_recompute_persons_from(const char *link_no_query);
-
-/* admin.c: the insurers the caller may act for; NULL array = all. */
-extern bool dv_caller_may_act_for_insurer(const char *insurer_no);
-
-/* dvflag.c: the ProcessUtility hook's COPY state (see dvflag.c). */
-extern Oid	dv_copy_scope_user;
+extern void dv_recompute_persons_from(const char *link_no_query,
+									  const char *statement, Oid acting);
 
 #endif

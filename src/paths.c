@@ -450,7 +450,7 @@ dvflag_disaster_search(PG_FUNCTION_ARGS)
 	dv_exec(&disaster_declared, NULL, NULL, true, 1);
 	if (SPI_processed == 0)
 	{
-		dv_audit(DV_AUDIT_LOG, "disaster_search", NULL,
+		dv_audit(DV_AUDIT_LOG, InvalidOid, "disaster_search", NULL,
 				 criteria_json(fcinfo, "no_disaster", -1));
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_NO_DISASTER),
@@ -496,14 +496,14 @@ dvflag_disaster_search(PG_FUNCTION_ARGS)
 
 	if (count > DISASTER_MAX_CANDIDATES)
 	{
-		dv_audit(DV_AUDIT_LOG, "disaster_search", NULL,
+		dv_audit(DV_AUDIT_LOG, InvalidOid, "disaster_search", NULL,
 				 criteria_json(fcinfo, "too_many", count));
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_TOO_MANY_CANDIDATES),
 				 errmsg("more than %d candidates match", DISASTER_MAX_CANDIDATES),
 				 errhint("Narrow the search: add the sex, the kana and the name, or a longer fragment.")));
 	}
-	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, "disaster_search", NULL,
+	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, InvalidOid, "disaster_search", NULL,
 			 criteria_json(fcinfo, "answered", count));
 	for (int k = 0; k < count; k++)
 		emit_row(rsinfo, found, chosen[k], shapes[k]);

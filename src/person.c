@@ -4,10 +4,17 @@
  *
  * One statement-level AFTER trigger per event (INSERT, UPDATE, DELETE; COPY
  * fires INSERT) sees the statement's rows in transition tables.  It
- *   1. audits every change of nd, sb or ar, refusing the statement (22023)
+ *   1. refuses an UPDATE that changes an enrollment's id (the key that
+ *      pairs old and new rows, and the "registered last" order);
+ *   2. audits every change of nd, sb or ar, refusing the statement (22023)
  *      when no reason was given;
- *   2. recomputes latest(P), ND_eff(P), SB_eff(P) with rules.c for every
- *      person P the statement touched.
+ *   3. recomputes latest(P), ND_eff(P), SB_eff(P) with rules.c for every
+ *      person P the statement touched, and audits every change of a
+ *      person's effective protection; a change that lowers it (a move, a
+ *      correction of dates or link_no, a removal) is refused without a
+ *      reason too, whichever column caused it.
+ * The trigger is SECURITY INVOKER: it takes the acting role on entry and
+ * runs its SPI as the owner (dv_become_owner).
  *
  * Concurrency: before reading P's enrollments the trigger locks P's row in
  * dvflag.person (FOR UPDATE, persons in "C" order, so two statements never
@@ -22,6 +29,7 @@
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -43,9 +51,20 @@ static DvPlan update_persons = {
 	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, NULL
 };
 
-/* Pending person updates, written in batches. */
+/* A person whose effective protection changed, for the audit. */
+typedef struct ProtectionChange
+{
+	char	   *link_no;
+	bool		old_nd,
+				old_sb,
+				new_nd,
+				new_sb;
+} ProtectionChange;
+
+/* Pending person updates, written in batches, and protection changes. */
 typedef struct PersonBatch
 {
+	List	   *changes;		/* of ProtectionChange */
 	int			n;
 	Datum		link_no[UPDATE_BATCH];
 	Datum		latest_id[UPDATE_BATCH];
@@ -74,9 +93,21 @@ flush_persons(PersonBatch *b)
 
 static void
 add_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts,
-		   int n, bool nd_retained)
+		   int n, bool nd_retained, bool old_nd, bool old_sb)
 {
 	DvPersonState s = dv_person_state(facts, n, nd_retained);
+
+	if (s.nd_eff != old_nd || s.sb_eff != old_sb)
+	{
+		ProtectionChange *c = palloc(sizeof(ProtectionChange));
+
+		c->link_no = pstrdup(link_no);
+		c->old_nd = old_nd;
+		c->old_sb = old_sb;
+		c->new_nd = s.nd_eff;
+		c->new_sb = s.sb_eff;
+		b->changes = lappend(b->changes, c);
+	}
 
 	b->link_no[b->n] = CStringGetTextDatum(link_no);
 	b->latest_null[b->n] = s.latest < 0;
@@ -87,12 +118,53 @@ add_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts,
 		flush_persons(b);
 }
 
+/* Audit the protection changes; refuse a lowering without a reason. */
+static void
+audit_protection_changes(List *changes, const char *statement, Oid acting)
+{
+	ListCell   *lc;
+	int			lowered = 0;
+	char	   *reason = dv_current_reason();
+
+	foreach(lc, changes)
+	{
+		ProtectionChange *c = lfirst(lc);
+
+		if ((c->old_nd && !c->new_nd) || (c->old_sb && !c->new_sb))
+			lowered++;
+	}
+	if (lowered > 0 && reason == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a reason is required to lift the protection of a person"),
+				 errdetail("%s would end the effective non-disclosure or self-information block of %d person(s); nothing was changed.",
+						   statement, lowered),
+				 errhint("SET LOCAL dvflag.reason = '...' before the statement.")));
+	foreach(lc, changes)
+	{
+		ProtectionChange *c = lfirst(lc);
+		StringInfoData d;
+
+		initStringInfo(&d);
+		appendStringInfoChar(&d, '{');
+		dv_json_field_raw(&d, "nd_eff", psprintf("{\"old\": %s, \"new\": %s}",
+												 c->old_nd ? "true" : "false", c->new_nd ? "true" : "false"));
+		dv_json_field_raw(&d, "sb_eff", psprintf("{\"old\": %s, \"new\": %s}",
+												 c->old_sb ? "true" : "false", c->new_sb ? "true" : "false"));
+		dv_json_field_text(&d, "reason", reason);
+		dv_json_field_text(&d, "via", statement);
+		appendStringInfoChar(&d, '}');
+		dv_audit(DV_AUDIT_TABLE, acting, "protection_change", c->link_no, d.data);
+	}
+}
+
 /*
  * Recompute every person whose link_no the query 'affected' returns (a
- * one-column query, which may read the trigger's transition tables).
+ * one-column query, which may read the trigger's transition tables), and
+ * audit the changes of their effective protection.
  */
 void
-dv_recompute_persons_from(const char *affected)
+dv_recompute_persons_from(const char *affected, const char *statement, Oid acting)
 {
 	StringInfoData sql;
 	SPIPlanPtr	plan;
@@ -102,16 +174,19 @@ dv_recompute_persons_from(const char *affected)
 	int			nfacts = 0,
 				maxfacts = 0;
 	char	   *current = NULL;
-	bool		current_retained = false;
+	bool		current_retained = false,
+				current_nd = false,
+				current_sb = false;
 
 	batch->n = 0;
+	batch->changes = NIL;
 	initStringInfo(&sql);
 
 	/* 1. every touched person has a row */
 	appendStringInfo(&sql,
 					 "INSERT INTO dvflag.person (link_no)"
-					 " SELECT DISTINCT a.link_no FROM (%s) AS a(link_no)"
-					 " WHERE a.link_no IS NOT NULL"
+					 " SELECT DISTINCT a.link_no COLLATE pg_catalog.\"C\" FROM (%s) AS a(link_no)"
+					 " WHERE a.link_no IS NOT NULL ORDER BY 1"
 					 " ON CONFLICT (link_no) DO NOTHING", affected);
 	if (SPI_execute(sql.data, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "dvflag: could not create person rows");
@@ -122,18 +197,19 @@ dv_recompute_persons_from(const char *affected)
 					 "SELECT pg_catalog.count(*) FROM ("
 					 " SELECT 1 FROM dvflag.person p"
 					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
-					 " ORDER BY p.link_no COLLATE \"C\" FOR UPDATE OF p) AS locked", affected);
+					 " ORDER BY p.link_no COLLATE pg_catalog.\"C\" FOR UPDATE OF p) AS locked", affected);
 	if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dvflag: could not lock person rows");
 
 	/* 3. read their enrollments under a snapshot taken after the locks */
 	resetStringInfo(&sql);
 	appendStringInfo(&sql,
-					 "SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb"
+					 "SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb,"
+					 "       p.nd_eff, p.sb_eff"
 					 "  FROM dvflag.person p"
 					 "  LEFT JOIN dvflag.enrollment e ON e.link_no OPERATOR(pg_catalog.=) p.link_no"
 					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
-					 " ORDER BY p.link_no COLLATE \"C\"", affected);
+					 " ORDER BY p.link_no COLLATE pg_catalog.\"C\"", affected);
 	plan = SPI_prepare(sql.data, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "dvflag: could not plan the person scan");
@@ -157,12 +233,20 @@ dv_recompute_persons_from(const char *affected)
 			char	   *link_no = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
 			Datum		id;
 
-			if (current == NULL || strcmp(current, link_no) != 0)
+			if (current != NULL && strcmp(current, link_no) == 0)
+				pfree(link_no);
+			else
 			{
 				if (current != NULL)
-					add_person(batch, current, facts, nfacts, current_retained);
+				{
+					add_person(batch, current, facts, nfacts, current_retained,
+							   current_nd, current_sb);
+					pfree(current);
+				}
 				current = link_no;
 				current_retained = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+				current_nd = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
+				current_sb = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
 				nfacts = 0;
 			}
 			id = SPI_getbinval(tup, desc, 3, &isnull);
@@ -182,14 +266,17 @@ dv_recompute_persons_from(const char *affected)
 			facts[nfacts].sb = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 			nfacts++;
 		}
+		SPI_freetuptable(tt);
 	}
 	if (current != NULL)
-		add_person(batch, current, facts, nfacts, current_retained);
+		add_person(batch, current, facts, nfacts, current_retained,
+				   current_nd, current_sb);
 	SPI_cursor_close(cursor);
 	SPI_freeplan(plan);
 
-	/* 4. write them */
+	/* 4. write them, and audit what changed */
 	flush_persons(batch);
+	audit_protection_changes(batch->changes, statement, acting);
 	pfree(batch);
 }
 
@@ -209,9 +296,14 @@ static const char *const changes_on_update =
 
 static const char *const flag_names[3] = {"nd", "sb", "ar"};
 
+/* An UPDATE whose old rows do not all reappear with the same id. */
+static const char *const ids_changed =
+"SELECT 1 FROM dvflag_old o WHERE NOT EXISTS"
+" (SELECT 1 FROM dvflag_new r WHERE r.id OPERATOR(pg_catalog.=) o.id)";
+
 /* Audit each flag change of the statement; refuse it without a reason. */
 static void
-audit_flag_changes(const char *query, const char *statement)
+audit_flag_changes(const char *query, const char *statement, Oid acting)
 {
 	SPITupleTable *tt;
 	uint64		n;
@@ -265,7 +357,7 @@ audit_flag_changes(const char *query, const char *statement)
 			dv_json_field_raw(&d, "enrollment_id", SPI_getvalue(tup, desc, 1));
 			dv_json_field_text(&d, "link_no", link_no);
 			appendStringInfoChar(&d, '}');
-			dv_audit(DV_AUDIT_TABLE, "flag_change", target, d.data);
+			dv_audit(DV_AUDIT_TABLE, acting, "flag_change", target, d.data);
 			pfree(d.data);
 		}
 	}
@@ -280,12 +372,16 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TriggerEvent ev;
 	const char *statement;
+	Oid			acting;
+	DvSavedUser saved;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		elog(ERROR, "dvflag_enrollment_changed: must be an AFTER ... FOR EACH STATEMENT trigger");
 	ev = td->tg_event;
+	acting = OidIsValid(dv_acting_override) ? dv_acting_override : GetUserId();
 
+	dv_become_owner(&saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dvflag: SPI_connect failed");
 	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
@@ -294,23 +390,31 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(ev))
 	{
 		statement = dv_reason_override ? "set_flag" : "INSERT";
-		audit_flag_changes(changes_on_insert, statement);
-		dv_recompute_persons_from("SELECT r.link_no FROM dvflag_new r");
+		audit_flag_changes(changes_on_insert, statement, acting);
+		dv_recompute_persons_from("SELECT r.link_no FROM dvflag_new r", statement, acting);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(ev))
 	{
 		statement = dv_reason_override ? "set_flag" : "UPDATE";
-		audit_flag_changes(changes_on_update, statement);
+		if (SPI_execute(ids_changed, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "dvflag: could not compare the ids");
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("the id of an enrollment cannot be changed"),
+					 errdetail("The id pairs every change with its audit and orders registrations.")));
+		audit_flag_changes(changes_on_update, statement, acting);
 		dv_recompute_persons_from("SELECT r.link_no FROM dvflag_new r"
-								  " UNION SELECT o.link_no FROM dvflag_old o");
+								  " UNION SELECT o.link_no FROM dvflag_old o", statement, acting);
 	}
 	else if (TRIGGER_FIRED_BY_DELETE(ev))
 	{
 		statement = "DELETE";
-		audit_flag_changes(changes_on_delete, statement);
-		dv_recompute_persons_from("SELECT o.link_no FROM dvflag_old o");
+		audit_flag_changes(changes_on_delete, statement, acting);
+		dv_recompute_persons_from("SELECT o.link_no FROM dvflag_old o", statement, acting);
 	}
 
 	SPI_finish();
+	dv_restore_user(&saved);
 	return PointerGetDatum(NULL);
 }

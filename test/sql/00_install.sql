@@ -1,6 +1,6 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(57);
+SELECT plan(58);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
@@ -55,9 +55,16 @@ SELECT is(
   NULL, 'every SECURITY DEFINER function has search_path = pg_catalog, pg_temp');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
-    WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef
+    WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
+  ARRAY['enrollment_changed', 'fold', 'insurer_no_valid', 'is_blank', 'remove_proxy_for',
+        'set_flag', 'staff_insurers', 'stop_card'],
+  'SECURITY INVOKER: the immutable helpers, and the acting functions that decide by the caller''s role');
+SELECT is(
+  (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
+    WHERE p.pronamespace = 'dvflag'::regnamespace
+      AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
       AND p.proname NOT IN ('fold', 'insurer_no_valid', 'is_blank')),
-  NULL, 'every function but the three immutable helpers is SECURITY DEFINER');
+  NULL, 'every function but the immutable helpers pins search_path = pg_catalog, pg_temp');
 
 -- nothing for PUBLIC
 SELECT is(
