@@ -28,6 +28,7 @@ include $(PGXS)
 endif
 
 extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
+	@mkdir -p extension
 	( echo '-- dvflag $(EXTVERSION): built from sql/ by make; edit those files, not this one.'; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION dvflag" to load this file. \quit'; \
 	  for f in $(SQL_SOURCES); do echo; echo "-- $$f"; cat $$f; done ) > $@

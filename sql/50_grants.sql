@@ -1,5 +1,6 @@
 -- Privileges: nothing to PUBLIC; each audience EXECUTE on its functions.
--- Only dvflag_admin and dvflag_insurer touch tables, under the policies.
+-- Only dvflag_admin and dvflag_insurer touch tables, under the policies,
+-- and only those API.md grants: enrollment, insurer (admin), audit (read).
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;
@@ -42,6 +43,4 @@ GRANT EXECUTE ON FUNCTION dvflag.fold(text), dvflag.insurer_no_valid(text), dvfl
 -- Insurer staff and admin work on enrollments directly, under RLS.
 GRANT SELECT, INSERT, UPDATE, DELETE ON dvflag.enrollment TO dvflag_insurer, dvflag_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dvflag.insurer TO dvflag_admin;
-GRANT SELECT ON dvflag.person, dvflag.card, dvflag.proxy, dvflag.disaster,
-                dvflag.insurer_staff TO dvflag_admin;
 GRANT SELECT ON dvflag.audit TO dvflag_auditor, dvflag_admin;

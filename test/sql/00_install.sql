@@ -1,6 +1,6 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(58);
+SELECT plan(59);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
@@ -106,6 +106,11 @@ SELECT is(
     WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind = 'r'
       AND has_table_privilege('dvflag_insurer', c.oid, 'SELECT')),
   ARRAY['enrollment'], 'insurer staff reach no other table');
+SELECT is(
+  (SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
+    WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind = 'r'
+      AND (has_table_privilege('dvflag_admin', c.oid, 'SELECT') OR has_table_privilege('dvflag_admin', c.oid, 'INSERT'))),
+  ARRAY['audit', 'enrollment', 'insurer'], 'admin reaches the insurers, the enrollments and (reading) the audit only');
 
 -- row-level security on every table, not forced off
 SELECT is(
