@@ -1,0 +1,33 @@
+-- Correctness at speed: a sample of protected persons must show no address
+-- on the insurance-card and disaster paths, and nothing on the card paths
+-- while SB_eff holds.  Fails loudly (ON_ERROR_STOP) on any leak.
+\set ON_ERROR_STOP on
+DO $$
+DECLARE
+  r record;
+  leaks int := 0;
+  checked int := 0;
+BEGIN
+  FOR r IN SELECT e.*, p.nd_eff, p.sb_eff FROM dvflag.enrollment e JOIN dvflag.person p USING (link_no)
+            WHERE p.nd_eff OR p.sb_eff ORDER BY hashint8(e.id) LIMIT 2000 LOOP
+    checked := checked + 1;
+    IF EXISTS (SELECT FROM dvflag.clinic_by_insurance_card(r.insurer_no, r.symbol, r.number, r.branch) q
+                WHERE q.address IS NOT NULL OR q.postcode IS NOT NULL) THEN
+      leaks := leaks + 1;
+    END IF;
+    IF r.sb_eff AND EXISTS (SELECT FROM dvflag.card c, dvflag.clinic_by_card(c.card_serial) q
+                             WHERE c.link_no = r.link_no) THEN
+      leaks := leaks + 1;
+    END IF;
+    IF r.kana IS NOT NULL AND EXISTS (
+         SELECT FROM dvflag.disaster_search(r.birth_date, kana => r.kana,
+                                            insurer_name => substr((SELECT name FROM dvflag.insurer WHERE insurer_no = r.insurer_no), 1, 4)) q
+          WHERE q.address IS NOT NULL AND q.number = r.number) THEN
+      leaks := leaks + 1;
+    END IF;
+  END LOOP;
+  IF leaks > 0 THEN
+    RAISE EXCEPTION 'LEAK: % protected rows showed an address or answered (of % checked)', leaks, checked;
+  END IF;
+  RAISE NOTICE 'checked % enrollments of protected persons at speed: no address shown', checked;
+END $$;
