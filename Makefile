@@ -3,7 +3,7 @@ EXTENSION  = dvflag
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\([^']*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big = dvflag
-OBJS = src/dvflag.o src/fold.o src/checkdigit.o src/rules.o src/spi_util.o \
+OBJS = src/dvflag.o src/fold.o src/checkdigit.o src/rules.o src/spi_util.o src/store.o \
        src/audit.o src/person.o src/paths.o src/admin.o
 
 # The install script of the current version is built from sql/ (in

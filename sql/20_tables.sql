@@ -59,7 +59,7 @@ ALTER INDEX dvflag.enrollment_disaster_name ALTER COLUMN 2 SET STATISTICS 0;
 -- transaction as the change.  version is bumped by every recomputation so
 -- that concurrent recomputations of one person always conflict.
 CREATE TABLE dvflag.person (
-  link_no     text PRIMARY KEY,
+  link_no     text COLLATE "C" PRIMARY KEY,
   latest_id   bigint,
   nd_eff      boolean NOT NULL DEFAULT false,
   sb_eff      boolean NOT NULL DEFAULT false,
@@ -67,11 +67,15 @@ CREATE TABLE dvflag.person (
   version     bigint NOT NULL DEFAULT 0,
   updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
+-- The lookup keys of the internal tables (person.link_no, card_serial, the
+-- proxy pair) compare bytewise (COLLATE "C"): they are identifiers, and the
+-- read paths look them up on every call.  card.link_no keeps the default
+-- collation, like enrollment.link_no, so the two join on the index.
 COMMENT ON TABLE dvflag.person IS 'derived: latest(P), ND_eff(P), SB_eff(P) per person; nd_retained keeps ND of purged enrollments';
 
 -- マイナンバーカード, by its certificate serial, bound to a person.
 CREATE TABLE dvflag.card (
-  card_serial   text PRIMARY KEY CONSTRAINT card_serial_not_blank CHECK (NOT dvflag.is_blank(card_serial)),
+  card_serial   text COLLATE "C" PRIMARY KEY CONSTRAINT card_serial_not_blank CHECK (NOT dvflag.is_blank(card_serial)),
   link_no       text NOT NULL,
   registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   stopped_at    timestamptz,
@@ -81,8 +85,8 @@ CREATE INDEX card_person ON dvflag.card (link_no);
 
 -- 代理人: agent may view principal's portal data.
 CREATE TABLE dvflag.proxy (
-  principal_link_no text NOT NULL,
-  agent_link_no     text NOT NULL,
+  principal_link_no text COLLATE "C" NOT NULL,
+  agent_link_no     text COLLATE "C" NOT NULL,
   created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
   PRIMARY KEY (principal_link_no, agent_link_no),
   CONSTRAINT proxy_not_self CHECK (principal_link_no <> agent_link_no)

@@ -34,6 +34,7 @@
 
 #include "checkdigit.h"
 #include "fold.h"
+#include "store.h"
 
 PG_MODULE_MAGIC;
 
@@ -72,6 +73,7 @@ _PG_init(void)
 							   &dv_client_setting, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
 	MarkGUCPrefixReserved("dvflag");
+	dv_store_init();
 
 	prev_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = dv_process_utility;

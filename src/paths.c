@@ -1,16 +1,14 @@
 /*
  * paths.c — the read paths of the audiences (RULES.md §3 rows 1, 2, 4, 5, 6).
  *
- * Each path is one saved SPI plan that joins the enrollment with its
- * insurer and with the person's effective state (dvflag.person), followed by
- * the path's decision from rules.c.  Every path returns dvflag.qualification
- * rows; a hidden column is NULL and a hidden row is absent, with no marker
- * of why.  The read paths run under the caller's snapshot (read-only SPI),
- * so they see exactly the commits their statement sees.
+ * Each path reads what it needs with direct index lookups (store.c) under
+ * the statement's snapshot, then applies its decision from rules.c.  Every
+ * path returns dvflag.qualification rows; a hidden column is NULL and a
+ * hidden row is absent, with no marker of why.  Only disaster_search writes
+ * (its audit), through SPI.
  */
 #include "dvflag.h"
 
-#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -22,77 +20,7 @@
 
 #include "fold.h"
 #include "rules.h"
-
-/* The columns of dvflag.qualification, then what the decisions need. */
-#define QUAL_NATTS 13
-#define COL_ADDRESS 12			/* 1-based SPI column numbers */
-#define COL_POSTCODE 13
-#define COL_ND_EFF 14
-#define COL_SB_EFF 15
-#define COL_SB_OWN 16
-#define COL_ACQUIRED 6
-#define COL_LOST 7
-#define COL_NAME 8
-#define COL_KANA 9
-#define COL_SEX 10
-#define COL_INSURER_NAME 2
-
-#define QUAL_SELECT \
-	"SELECT e.insurer_no, i.name, e.symbol, e.number, e.branch, e.acquired_on," \
-	"       e.lost_on, e.name, e.kana, e.sex, e.birth_date, e.address, e.postcode," \
-	"       p.nd_eff, p.sb_eff, e.sb" \
-	"  FROM dvflag.enrollment e" \
-	"  JOIN dvflag.insurer i ON i.insurer_no OPERATOR(pg_catalog.=) e.insurer_no" \
-	"  JOIN dvflag.person p ON p.link_no OPERATOR(pg_catalog.=) e.link_no"
-
-/* The card holder's own enrollments, by an active card. */
-#define BY_OWN_CARD \
-	"  JOIN dvflag.card c ON c.link_no OPERATOR(pg_catalog.=) e.link_no" \
-	" WHERE c.card_serial OPERATOR(pg_catalog.=) $1 AND c.stopped_at IS NULL" \
-	" ORDER BY e.acquired_on, e.id"
-
-/* The principal's enrollments, by the agent's active card and a proxy. */
-#define BY_PROXY_CARD \
-	"  JOIN dvflag.proxy x ON x.principal_link_no OPERATOR(pg_catalog.=) e.link_no" \
-	"  JOIN dvflag.card c ON c.link_no OPERATOR(pg_catalog.=) x.agent_link_no" \
-	" WHERE c.card_serial OPERATOR(pg_catalog.=) $1 AND c.stopped_at IS NULL" \
-	"   AND x.principal_link_no OPERATOR(pg_catalog.=) $2" \
-	" ORDER BY e.acquired_on, e.id"
-
-#define INSURANCE_CARD \
-	" WHERE e.insurer_no OPERATOR(pg_catalog.=) $1 AND e.number OPERATOR(pg_catalog.=) $3" \
-	"   AND e.branch OPERATOR(pg_catalog.=) $4"
-
-static DvPlan by_own_card = {QUAL_SELECT BY_OWN_CARD, 1, {TEXTOID}, NULL};
-static DvPlan by_proxy_card = {QUAL_SELECT BY_PROXY_CARD, 2, {TEXTOID, TEXTOID}, NULL};
-static DvPlan by_insurance_card = {
-	QUAL_SELECT INSURANCE_CARD " AND e.symbol OPERATOR(pg_catalog.=) $2",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
-};
-static DvPlan by_insurance_card_no_symbol = {
-	QUAL_SELECT INSURANCE_CARD " AND e.symbol IS NULL AND $2::pg_catalog.text IS NULL",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
-};
-static DvPlan by_birth_and_kana = {
-	QUAL_SELECT " WHERE e.birth_date OPERATOR(pg_catalog.=) $1"
-	"   AND dvflag.fold(e.kana) OPERATOR(pg_catalog.=) $2"
-	" ORDER BY e.acquired_on, e.id",
-	2, {DATEOID, TEXTOID}, NULL
-};
-static DvPlan by_birth_and_name = {
-	QUAL_SELECT " WHERE e.birth_date OPERATOR(pg_catalog.=) $1"
-	"   AND dvflag.fold(e.name) OPERATOR(pg_catalog.=) $2"
-	" ORDER BY e.acquired_on, e.id",
-	2, {DATEOID, TEXTOID}, NULL
-};
-static DvPlan disaster_declared = {
-	"SELECT 1 FROM dvflag.disaster d"
-	" WHERE d.ended_at IS NULL"
-	"   AND d.starts OPERATOR(pg_catalog.<=) pg_catalog.statement_timestamp()"
-	"   AND d.ends OPERATOR(pg_catalog.>) pg_catalog.statement_timestamp()"
-	" LIMIT 1",
-	0, {InvalidOid}, NULL
-};
+#include "store.h"
 
 /* How a row of the result is shaped: which columns it hides or cuts. */
 typedef enum AddressShape
@@ -115,56 +43,34 @@ begin_result(FunctionCallInfo fcinfo)
 	return rsinfo;
 }
 
-/* Copy SPI row i to the result, shaping the address. */
+/* Append enrollment e to the result, with its insurer's name, shaped. */
 static void
-emit_row(ReturnSetInfo *rsinfo, SPITupleTable *tt, uint64 i, AddressShape shape)
+emit(ReturnSetInfo *rsinfo, DvEnrollment *e, AddressShape shape)
 {
-	HeapTuple	tup = tt->vals[i];
-	TupleDesc	desc = tt->tupdesc;
-	Datum		values[QUAL_NATTS];
-	bool		nulls[QUAL_NATTS];
+	Datum		values[Q_NATTS];
+	bool		nulls[Q_NATTS];
 
-	for (int c = 0; c < QUAL_NATTS; c++)
-		values[c] = SPI_getbinval(tup, desc, c + 1, &nulls[c]);
+	dv_fill_insurer_name(e);
+	memcpy(values, e->values, sizeof(values));
+	memcpy(nulls, e->nulls, sizeof(nulls));
 	if (shape == ADDRESS_HIDDEN)
 	{
-		nulls[COL_ADDRESS - 1] = true;
-		nulls[COL_POSTCODE - 1] = true;
+		nulls[Q_ADDRESS] = true;
+		nulls[Q_POSTCODE] = true;
 	}
-	else if (shape == ADDRESS_CUT && !nulls[COL_ADDRESS - 1])
+	else if (shape == ADDRESS_CUT && !nulls[Q_ADDRESS])
 	{
-		text	   *a = DatumGetTextPP(values[COL_ADDRESS - 1]);
+		text	   *a = DatumGetTextPP(values[Q_ADDRESS]);
 		const char *s = VARDATA_ANY(a);
 		int			len = VARSIZE_ANY_EXHDR(a);
 		int			cut = 0;
-		int			chars = 0;
 
 		/* keep the bytes of the first DISASTER_ADDRESS_CHARS characters */
-		while (cut < len && chars < DISASTER_ADDRESS_CHARS)
-		{
+		for (int chars = 0; cut < len && chars < DISASTER_ADDRESS_CHARS; chars++)
 			cut += pg_mblen(s + cut);
-			chars++;
-		}
-		values[COL_ADDRESS - 1] = PointerGetDatum(cstring_to_text_with_len(s, Min(cut, len)));
+		values[Q_ADDRESS] = PointerGetDatum(cstring_to_text_with_len(s, Min(cut, len)));
 	}
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-}
-
-/* Run the card plan of a portal or clinic path: own card or as a proxy. */
-static uint64
-select_by_card(const char *card_serial, const char *principal)
-{
-	Datum		values[2];
-
-	values[0] = CStringGetTextDatum(card_serial);
-	if (principal == NULL)
-		dv_exec(&by_own_card, values, NULL, true, 0);
-	else
-	{
-		values[1] = CStringGetTextDatum(principal);
-		dv_exec(&by_proxy_card, values, NULL, true, 0);
-	}
-	return SPI_processed;
 }
 
 typedef enum CardPath
@@ -174,15 +80,21 @@ typedef enum CardPath
 	PATH_CLINIC_BY_CARD
 } CardPath;
 
-/* Rows 1, 2 and 4: everything identified by a card serial. */
+/*
+ * Rows 1, 2 and 4: the person of an active card, or the principal of its
+ * holder when a proxy relation exists; nothing otherwise.
+ */
 static Datum
 card_path(FunctionCallInfo fcinfo, CardPath path)
 {
 	ReturnSetInfo *rsinfo = begin_result(fcinfo);
 	char	   *card_serial = dv_optional_text_arg(fcinfo, 0);
 	char	   *principal = NULL;
+	char	   *person;
+	DvPersonFlags flags;
+	DvEnrollment *rows;
+	int			n;
 	int32		today = 0;
-	uint64		n;
 
 	if (path != PATH_CLINIC_BY_CARD)
 		principal = dv_optional_text_arg(fcinfo, 1);
@@ -194,45 +106,38 @@ card_path(FunctionCallInfo fcinfo, CardPath path)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("principal_link_no must be NULL or not empty")));
+
+	person = dv_active_card_holder(card_serial);
+	if (person == NULL)
+		return (Datum) 0;
+	if (principal != NULL)
+	{
+		if (!dv_is_proxy(principal, person))
+			return (Datum) 0;
+		person = principal;
+	}
+	flags = dv_person_flags(person);
+	if (!flags.found)
+		return (Datum) 0;		/* fail closed: no known state, no answer */
+	if (path != PATH_PORTAL_SELF_INFO && !dv_card_paths_answer(flags.sb_eff))
+		return (Datum) 0;
 	if (path == PATH_CLINIC_BY_CARD)
 		today = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
 													TimestampTzGetDatum(GetCurrentStatementStartTimestamp())));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dvflag: SPI_connect failed");
-	n = select_by_card(card_serial, principal);
-	for (uint64 i = 0; i < n; i++)
+	n = dv_enrollments_of(person, &rows);
+	for (int i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		bool		show;
+		bool		show = true;
 
-		switch (path)
-		{
-			case PATH_PORTAL_QUALIFICATIONS:
-				show = dv_card_paths_answer(dv_col_bool(tup, COL_SB_EFF));
-				break;
-			case PATH_PORTAL_SELF_INFO:
-				show = dv_self_info_shows(dv_col_bool(tup, COL_SB_OWN));
-				break;
-			case PATH_CLINIC_BY_CARD:
-				{
-					bool		lost_null;
-					Datum		lost = SPI_getbinval(tup, SPI_tuptable->tupdesc, COL_LOST, &lost_null);
-					bool		acq_null;
-					Datum		acq = SPI_getbinval(tup, SPI_tuptable->tupdesc, COL_ACQUIRED, &acq_null);
-
-					show = dv_card_paths_answer(dv_col_bool(tup, COL_SB_EFF)) &&
-						dv_enrollment_is_current(DatumGetDateADT(acq), !lost_null,
-												 lost_null ? 0 : DatumGetDateADT(lost), today);
-				}
-				break;
-			default:
-				show = false;
-		}
+		if (path == PATH_PORTAL_SELF_INFO)
+			show = dv_self_info_shows(rows[i].sb_own);
+		else if (path == PATH_CLINIC_BY_CARD)
+			show = dv_enrollment_is_current(rows[i].acquired_on, rows[i].lost,
+											rows[i].lost_on, today);
 		if (show)
-			emit_row(rsinfo, SPI_tuptable, i, ADDRESS_SHOWN);
+			emit(rsinfo, &rows[i], ADDRESS_SHOWN);
 	}
-	SPI_finish();
 	return (Datum) 0;
 }
 
@@ -267,23 +172,15 @@ dvflag_clinic_by_insurance_card(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = begin_result(fcinfo);
 	DvCardArgs	c = dv_card_args(fcinfo, 0);
-	Datum		values[4];
-	char		nulls[4];
+	DvEnrollment e;
+	DvPersonFlags flags;
 
-	dv_card_params(&c, values, nulls);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dvflag: SPI_connect failed");
-	dv_exec(c.symbol ? &by_insurance_card : &by_insurance_card_no_symbol,
-			values, nulls, true, 0);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		bool		hide = dv_hide_address(dv_col_bool(tup, COL_ND_EFF),
-										   dv_col_bool(tup, COL_SB_EFF));
-
-		emit_row(rsinfo, SPI_tuptable, i, hide ? ADDRESS_HIDDEN : ADDRESS_SHOWN);
-	}
-	SPI_finish();
+	if (!dv_enrollment_by_card(&c, &e))
+		return (Datum) 0;
+	flags = dv_person_flags(e.link_no);
+	if (!flags.found)
+		return (Datum) 0;		/* fail closed */
+	emit(rsinfo, &e, dv_hide_address(flags.nd_eff, flags.sb_eff) ? ADDRESS_HIDDEN : ADDRESS_SHOWN);
 	return (Datum) 0;
 }
 
@@ -324,27 +221,24 @@ folded_name(FunctionCallInfo fcinfo, int n, const char *argname)
 	return folded;
 }
 
-/* Does the text column col of row tup contain the folded fragment? */
+/* Does the text value (NULL: no) contain the folded fragment? */
 static bool
-column_contains(HeapTuple tup, int col, const char *fragment)
+value_contains(Datum value, bool isnull, const char *fragment)
 {
-	char	   *value = dv_col_text(tup, col);
-	char	   *folded;
 	size_t		len;
+	char	   *folded;
 
-	if (value == NULL)
+	if (isnull)
 		return false;
-	folded = dv_fold_cstring(value, &len);
+	folded = dv_fold_cstring(TextDatumGetCString(value), &len);
 	return dv_contains(folded, len, fragment, strlen(fragment));
 }
 
-/* Does the text column col of row tup fold to exactly 'folded'? */
+/* Does the text value fold to exactly 'folded_want'? */
 static bool
-column_folds_to(HeapTuple tup, int col, const char *folded_want)
+value_folds_to(Datum value, bool isnull, const char *folded_want)
 {
-	char	   *value = dv_col_text(tup, col);
-
-	return value != NULL && strcmp(dv_fold_cstring(value, NULL), folded_want) == 0;
+	return !isnull && strcmp(dv_fold_cstring(TextDatumGetCString(value), NULL), folded_want) == 0;
 }
 
 /* The search criteria as JSON, for the audit. */
@@ -390,6 +284,16 @@ criteria_json(FunctionCallInfo fcinfo, const char *outcome, int64 count)
 	return d.data;
 }
 
+/* Audit a disaster search on the given channels (SPI for the table). */
+static void
+audit_search(FunctionCallInfo fcinfo, int channels, const char *outcome, int64 count)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dvflag: SPI_connect failed");
+	dv_audit(channels, InvalidOid, "disaster_search", NULL, criteria_json(fcinfo, outcome, count));
+	SPI_finish();
+}
+
 PG_FUNCTION_INFO_V1(dvflag_disaster_search);
 /*
  * Row 6: disaster mode.  name/kana exact after folding (each one given must
@@ -405,11 +309,9 @@ dvflag_disaster_search(PG_FUNCTION_ARGS)
 			   *kana,
 			   *address,
 			   *insurer_name;
-	bool		by_kana;
-	Datum		values[2];
-	uint64		n;
-	uint64	   *chosen;
-	SPITupleTable *found;
+	DvEnrollment *rows;
+	int			n;
+	int		   *chosen;
 	AddressShape *shapes;
 	int			count = 0;
 
@@ -443,50 +345,42 @@ dvflag_disaster_search(PG_FUNCTION_ARGS)
 	}
 	dv_audit_require_log();
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dvflag: SPI_connect failed");
-
-	/* read under the statement's snapshot, like every path; only the audit writes */
-	dv_exec(&disaster_declared, NULL, NULL, true, 1);
-	if (SPI_processed == 0)
+	/* read under the statement's snapshot, like every path */
+	if (!dv_disaster_declared(GetCurrentStatementStartTimestamp()))
 	{
-		dv_audit(DV_AUDIT_LOG, InvalidOid, "disaster_search", NULL,
-				 criteria_json(fcinfo, "no_disaster", -1));
+		audit_search(fcinfo, DV_AUDIT_LOG, "no_disaster", -1);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_NO_DISASTER),
 				 errmsg("disaster-mode search is available only while a disaster is declared")));
 	}
 
-	by_kana = kana != NULL;
-	values[0] = PG_GETARG_DATUM(0);
-	values[1] = CStringGetTextDatum(by_kana ? kana : name);
-	dv_exec(by_kana ? &by_birth_and_kana : &by_birth_and_name, values, NULL, true, 0);
-	n = SPI_processed;
-	found = SPI_tuptable;
-	chosen = palloc(sizeof(uint64) * (n + 1));
+	n = dv_enrollments_by_birth(PG_GETARG_DATEADT(0), kana != NULL, kana ? kana : name, &rows);
+	chosen = palloc(sizeof(int) * (n + 1));
 	shapes = palloc(sizeof(AddressShape) * (n + 1));
-	for (uint64 i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
+		DvEnrollment *e = &rows[i];
+		DvPersonFlags flags;
 		bool		hide;
 		bool		match = false;
 
-		if (by_kana && name != NULL && !column_folds_to(tup, COL_NAME, name))
+		if (kana != NULL && name != NULL &&
+			!value_folds_to(e->values[Q_NAME], e->nulls[Q_NAME], name))
 			continue;
-		if (!PG_ARGISNULL(5))
+		if (!PG_ARGISNULL(5) &&
+			(e->nulls[Q_SEX] || DatumGetInt16(e->values[Q_SEX]) != PG_GETARG_INT16(5)))
+			continue;
+		flags = dv_person_flags(e->link_no);
+		if (!flags.found)
+			continue;			/* fail closed */
+		hide = dv_hide_address(flags.nd_eff, flags.sb_eff);
+		if (insurer_name != NULL)
 		{
-			bool		isnull;
-			Datum		sex = SPI_getbinval(tup, SPI_tuptable->tupdesc, COL_SEX, &isnull);
-
-			if (isnull || DatumGetInt16(sex) != PG_GETARG_INT16(5))
-				continue;
+			dv_fill_insurer_name(e);
+			match = value_contains(e->values[Q_INSURER_NAME], e->nulls[Q_INSURER_NAME], insurer_name);
 		}
-		hide = dv_hide_address(dv_col_bool(tup, COL_ND_EFF), dv_col_bool(tup, COL_SB_EFF));
-		if (insurer_name != NULL && column_contains(tup, COL_INSURER_NAME, insurer_name))
-			match = true;
-		if (!match && address != NULL && dv_address_fragment_counts(hide) &&
-			column_contains(tup, COL_ADDRESS, address))
-			match = true;
+		if (!match && address != NULL && dv_address_fragment_counts(hide))
+			match = value_contains(e->values[Q_ADDRESS], e->nulls[Q_ADDRESS], address);
 		if (!match)
 			continue;
 		chosen[count] = i;
@@ -496,17 +390,14 @@ dvflag_disaster_search(PG_FUNCTION_ARGS)
 
 	if (count > DISASTER_MAX_CANDIDATES)
 	{
-		dv_audit(DV_AUDIT_LOG, InvalidOid, "disaster_search", NULL,
-				 criteria_json(fcinfo, "too_many", count));
+		audit_search(fcinfo, DV_AUDIT_LOG, "too_many", count);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_TOO_MANY_CANDIDATES),
 				 errmsg("more than %d candidates match", DISASTER_MAX_CANDIDATES),
 				 errhint("Narrow the search: add the sex, the kana and the name, or a longer fragment.")));
 	}
-	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, InvalidOid, "disaster_search", NULL,
-			 criteria_json(fcinfo, "answered", count));
+	audit_search(fcinfo, DV_AUDIT_LOG | DV_AUDIT_TABLE, "answered", count);
 	for (int k = 0; k < count; k++)
-		emit_row(rsinfo, found, chosen[k], shapes[k]);
-	SPI_finish();
+		emit(rsinfo, &rows[chosen[k]], shapes[k]);
 	return (Datum) 0;
 }

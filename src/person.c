@@ -207,7 +207,8 @@ dv_recompute_persons_from(const char *affected, const char *statement, Oid actin
 					 "SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb,"
 					 "       p.nd_eff, p.sb_eff"
 					 "  FROM dvflag.person p"
-					 "  LEFT JOIN dvflag.enrollment e ON e.link_no OPERATOR(pg_catalog.=) p.link_no"
+					 "  LEFT JOIN dvflag.enrollment e"
+					 "         ON e.link_no OPERATOR(pg_catalog.=) p.link_no COLLATE pg_catalog.\"default\""
 					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
 					 " ORDER BY p.link_no COLLATE pg_catalog.\"C\"", affected);
 	plan = SPI_prepare(sql.data, 0, NULL);

@@ -1,0 +1,441 @@
+/*
+ * store.c — direct, read-only access to dvflag's tables for the read paths.
+ *
+ * The read paths are the hot paths: each is one or a few unique or
+ * selective index lookups.  Doing them through SPI cost more than the
+ * lookups themselves (planning checks, executor start-up for a join), so
+ * they go to the index access method directly:
+ *   - relation and index OIDs and attribute numbers are resolved by name in
+ *     schema dvflag once per backend, and forgotten by a relcache callback
+ *     when any of those relations changes (DROP/CREATE EXTENSION, ALTER);
+ *   - every scan runs under the active snapshot (the statement's), takes
+ *     AccessShareLock like a SELECT, and uses the index's own collation in
+ *     its scan keys;
+ *   - values are copied (and detoasted) out of the buffer before the scan
+ *     moves on, into the caller's memory context.
+ * No name is resolved per call, so the search_path cannot reach these
+ * lookups at all.  Nothing here writes.
+ */
+#include "store.h"
+
+#include "access/detoast.h"
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "executor/tuptable.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "rules.h"
+
+/* The relations, by position in DvCatalog.oid. */
+enum
+{
+	R_ENROLLMENT, R_ENROLLMENT_CARD, R_ENROLLMENT_PERSON, R_ENROLLMENT_KANA,
+	R_ENROLLMENT_NAME, R_INSURER, R_INSURER_PKEY, R_PERSON, R_PERSON_PKEY,
+	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER, R_COUNT
+};
+static const char *const relation_names[R_COUNT] = {
+	"enrollment", "enrollment_insurance_card", "enrollment_person",
+	"enrollment_disaster_kana", "enrollment_disaster_name", "insurer",
+	"insurer_pkey", "person", "person_pkey", "card", "card_pkey", "proxy",
+	"proxy_pkey", "disaster"
+};
+
+/* Enrollment columns read into a DvEnrollment, in Q_ order where they map. */
+static const char *const enrollment_columns[] = {
+	"insurer_no", NULL, "symbol", "number", "branch", "acquired_on", "lost_on",
+	"name", "kana", "sex", "birth_date", "address", "postcode"
+};
+
+typedef struct DvCatalog
+{
+	bool		valid;
+	Oid			oid[R_COUNT];
+	AttrNumber	e_att[Q_NATTS];	/* enrollment columns by Q_ position */
+	AttrNumber	e_id,
+				e_link_no,
+				e_sb;
+	AttrNumber	i_name;
+	AttrNumber	p_nd_eff,
+				p_sb_eff;
+	AttrNumber	c_link_no,
+				c_stopped_at;
+	AttrNumber	d_starts,
+				d_ends,
+				d_ended_at;
+} DvCatalog;
+
+static DvCatalog cat;
+
+/* Relcache callback: forget everything when one of ours (or all) changes. */
+static void
+forget_catalog(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (!cat.valid)
+		return;
+	if (!OidIsValid(relid))
+	{
+		cat.valid = false;
+		return;
+	}
+	for (int i = 0; i < R_COUNT; i++)
+		if (cat.oid[i] == relid)
+		{
+			cat.valid = false;
+			return;
+		}
+}
+
+void
+dv_store_init(void)
+{
+	CacheRegisterRelcacheCallback(forget_catalog, (Datum) 0);
+}
+
+static AttrNumber
+column(Oid relid, const char *name)
+{
+	AttrNumber	att = get_attnum(relid, name);
+
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "dvflag: column %s is missing", name);
+	return att;
+}
+
+/* Resolve the OIDs and attribute numbers, once per backend. */
+static void
+load_catalog(void)
+{
+	Oid			nsp;
+
+	if (cat.valid)
+		return;
+	nsp = get_namespace_oid("dvflag", false);
+	for (int i = 0; i < R_COUNT; i++)
+	{
+		cat.oid[i] = get_relname_relid(relation_names[i], nsp);
+		if (!OidIsValid(cat.oid[i]))
+			elog(ERROR, "dvflag: relation dvflag.%s is missing", relation_names[i]);
+	}
+	for (int q = 0; q < Q_NATTS; q++)
+		cat.e_att[q] = enrollment_columns[q] ? column(cat.oid[R_ENROLLMENT], enrollment_columns[q])
+			: InvalidAttrNumber;
+	cat.e_id = column(cat.oid[R_ENROLLMENT], "id");
+	cat.e_link_no = column(cat.oid[R_ENROLLMENT], "link_no");
+	cat.e_sb = column(cat.oid[R_ENROLLMENT], "sb");
+	cat.i_name = column(cat.oid[R_INSURER], "name");
+	cat.p_nd_eff = column(cat.oid[R_PERSON], "nd_eff");
+	cat.p_sb_eff = column(cat.oid[R_PERSON], "sb_eff");
+	cat.c_link_no = column(cat.oid[R_CARD], "link_no");
+	cat.c_stopped_at = column(cat.oid[R_CARD], "stopped_at");
+	cat.d_starts = column(cat.oid[R_DISASTER], "starts");
+	cat.d_ends = column(cat.oid[R_DISASTER], "ends");
+	cat.d_ended_at = column(cat.oid[R_DISASTER], "ended_at");
+	cat.valid = true;
+}
+
+/* An index scan in progress. */
+typedef struct DvScan
+{
+	Relation	rel;
+	Relation	idx;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+} DvScan;
+
+/* Start an index scan; the keys get the index's collations. */
+static void
+scan_begin(DvScan *s, int rel, int idx, ScanKey keys, int nkeys)
+{
+	s->rel = table_open(cat.oid[rel], AccessShareLock);
+	s->idx = index_open(cat.oid[idx], AccessShareLock);
+	for (int i = 0; i < nkeys; i++)
+		if (!(keys[i].sk_flags & SK_ISNULL))
+			keys[i].sk_collation = s->idx->rd_indcollation[keys[i].sk_attno - 1];
+	s->scan = index_beginscan(s->rel, s->idx, GetActiveSnapshot(), nkeys, 0);
+	index_rescan(s->scan, keys, nkeys, NULL, 0);
+	s->slot = table_slot_create(s->rel, NULL);
+}
+
+static bool
+scan_next(DvScan *s)
+{
+	return index_getnext_slot(s->scan, ForwardScanDirection, s->slot);
+}
+
+static void
+scan_end(DvScan *s)
+{
+	ExecDropSingleTupleTableSlot(s->slot);
+	index_endscan(s->scan);
+	index_close(s->idx, AccessShareLock);
+	table_close(s->rel, AccessShareLock);
+}
+
+static void
+text_key(ScanKey key, AttrNumber attno, const char *value)
+{
+	ScanKeyInit(key, attno, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(value));
+}
+
+static void
+null_key(ScanKey key, AttrNumber attno)
+{
+	ScanKeyEntryInitialize(key, SK_ISNULL | SK_SEARCHNULL, attno, InvalidStrategy,
+						   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
+}
+
+/* A copy of a column of the slot's tuple, detoasted, in our memory. */
+static Datum
+copy_value(TupleTableSlot *slot, AttrNumber att, bool *isnull)
+{
+	Datum		d = slot_getattr(slot, att, isnull);
+	Form_pg_attribute a = TupleDescAttr(slot->tts_tupleDescriptor, att - 1);
+
+	if (*isnull || a->attbyval)
+		return d;
+	if (a->attlen == -1)
+	{
+		struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+		if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+			return PointerGetDatum(detoast_attr(v));
+	}
+	return datumCopy(d, false, a->attlen);
+}
+
+static bool
+bool_value(TupleTableSlot *slot, AttrNumber att)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, att, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+static void
+read_enrollment(TupleTableSlot *slot, DvEnrollment *e)
+{
+	bool		isnull;
+
+	for (int q = 0; q < Q_NATTS; q++)
+	{
+		if (cat.e_att[q] == InvalidAttrNumber)
+		{
+			e->values[q] = (Datum) 0;
+			e->nulls[q] = true;
+			continue;
+		}
+		e->values[q] = copy_value(slot, cat.e_att[q], &e->nulls[q]);
+	}
+	e->id = DatumGetInt64(slot_getattr(slot, cat.e_id, &isnull));
+	e->link_no = TextDatumGetCString(copy_value(slot, cat.e_link_no, &isnull));
+	e->insurer_no = TextDatumGetCString(e->values[Q_INSURER_NO]);
+	e->acquired_on = DatumGetDateADT(e->values[Q_ACQUIRED_ON]);
+	e->lost = !e->nulls[Q_LOST_ON];
+	e->lost_on = e->lost ? DatumGetDateADT(e->values[Q_LOST_ON]) : 0;
+	e->sb_own = bool_value(slot, cat.e_sb);
+}
+
+bool
+dv_enrollment_by_card(const DvCardArgs *c, DvEnrollment *out)
+{
+	ScanKeyData keys[4];
+	DvScan		s;
+	bool		found;
+
+	load_catalog();
+	text_key(&keys[0], 1, c->insurer_no);
+	if (c->symbol)
+		text_key(&keys[1], 2, c->symbol);
+	else
+		null_key(&keys[1], 2);
+	text_key(&keys[2], 3, c->number);
+	text_key(&keys[3], 4, c->branch);
+	scan_begin(&s, R_ENROLLMENT, R_ENROLLMENT_CARD, keys, 4);
+	found = scan_next(&s);
+	if (found)
+		read_enrollment(s.slot, out);
+	scan_end(&s);
+	return found;
+}
+
+/* Collect every enrollment a scan returns. */
+static int
+collect(DvScan *s, DvEnrollment **out)
+{
+	int			n = 0,
+				max = 4;
+	DvEnrollment *rows = palloc(sizeof(DvEnrollment) * max);
+
+	while (scan_next(s))
+	{
+		if (n == max)
+			rows = repalloc(rows, sizeof(DvEnrollment) * (max *= 2));
+		read_enrollment(s->slot, &rows[n++]);
+	}
+	*out = rows;
+	return n;
+}
+
+static int
+by_acquired_then_id(const void *a, const void *b)
+{
+	const DvEnrollment *x = a,
+			   *y = b;
+
+	if (x->acquired_on != y->acquired_on)
+		return x->acquired_on < y->acquired_on ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+int
+dv_enrollments_of(const char *link_no, DvEnrollment **out)
+{
+	ScanKeyData key;
+	DvScan		s;
+	int			n;
+
+	load_catalog();
+	text_key(&key, 1, link_no);
+	scan_begin(&s, R_ENROLLMENT, R_ENROLLMENT_PERSON, &key, 1);
+	n = collect(&s, out);
+	scan_end(&s);
+	qsort(*out, n, sizeof(DvEnrollment), by_acquired_then_id);
+	return n;
+}
+
+int
+dv_enrollments_by_birth(DateADT birth_date, bool by_kana, const char *folded,
+						DvEnrollment **out)
+{
+	ScanKeyData keys[2];
+	DvScan		s;
+	int			n;
+
+	load_catalog();
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_DATE_EQ, DateADTGetDatum(birth_date));
+	text_key(&keys[1], 2, folded);
+	scan_begin(&s, R_ENROLLMENT, by_kana ? R_ENROLLMENT_KANA : R_ENROLLMENT_NAME, keys, 2);
+	n = collect(&s, out);
+	scan_end(&s);
+	qsort(*out, n, sizeof(DvEnrollment), by_acquired_then_id);
+	return n;
+}
+
+void
+dv_fill_insurer_name(DvEnrollment *e)
+{
+	ScanKeyData key;
+	DvScan		s;
+
+	load_catalog();
+	text_key(&key, 1, e->insurer_no);
+	scan_begin(&s, R_INSURER, R_INSURER_PKEY, &key, 1);
+	if (scan_next(&s))
+		e->values[Q_INSURER_NAME] = copy_value(s.slot, cat.i_name, &e->nulls[Q_INSURER_NAME]);
+	scan_end(&s);
+}
+
+char *
+dv_active_card_holder(const char *card_serial)
+{
+	ScanKeyData key;
+	DvScan		s;
+	char	   *holder = NULL;
+
+	load_catalog();
+	text_key(&key, 1, card_serial);
+	scan_begin(&s, R_CARD, R_CARD_PKEY, &key, 1);
+	if (scan_next(&s))
+	{
+		bool		stopped_null;
+
+		(void) slot_getattr(s.slot, cat.c_stopped_at, &stopped_null);
+		if (stopped_null)
+		{
+			bool		isnull;
+
+			holder = TextDatumGetCString(copy_value(s.slot, cat.c_link_no, &isnull));
+		}
+	}
+	scan_end(&s);
+	return holder;
+}
+
+bool
+dv_is_proxy(const char *principal, const char *agent)
+{
+	ScanKeyData keys[2];
+	DvScan		s;
+	bool		found;
+
+	load_catalog();
+	text_key(&keys[0], 1, principal);
+	text_key(&keys[1], 2, agent);
+	scan_begin(&s, R_PROXY, R_PROXY_PKEY, keys, 2);
+	found = scan_next(&s);
+	scan_end(&s);
+	return found;
+}
+
+DvPersonFlags
+dv_person_flags(const char *link_no)
+{
+	ScanKeyData key;
+	DvScan		s;
+	DvPersonFlags f = {false, false, false};
+
+	load_catalog();
+	text_key(&key, 1, link_no);
+	scan_begin(&s, R_PERSON, R_PERSON_PKEY, &key, 1);
+	if (scan_next(&s))
+	{
+		f.found = true;
+		f.nd_eff = bool_value(s.slot, cat.p_nd_eff);
+		f.sb_eff = bool_value(s.slot, cat.p_sb_eff);
+	}
+	scan_end(&s);
+	return f;
+}
+
+bool
+dv_disaster_declared(TimestampTz at)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	bool		declared = false;
+
+	load_catalog();
+	rel = table_open(cat.oid[R_DISASTER], AccessShareLock);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	while (!declared && table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		ended_null,
+					n1,
+					n2;
+		TimestampTz starts,
+					ends;
+
+		(void) slot_getattr(slot, cat.d_ended_at, &ended_null);
+		starts = DatumGetTimestampTz(slot_getattr(slot, cat.d_starts, &n1));
+		ends = DatumGetTimestampTz(slot_getattr(slot, cat.d_ends, &n2));
+		declared = ended_null && !n1 && !n2 && starts <= at && at < ends;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return declared;
+}

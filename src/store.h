@@ -1,0 +1,74 @@
+/*
+ * store.h — direct, read-only access to dvflag's tables for the read paths:
+ * index lookups under the statement's snapshot, with no SPI, no planning
+ * and no name resolution per call.
+ */
+#ifndef DVFLAG_STORE_H
+#define DVFLAG_STORE_H
+
+#include "postgres.h"
+
+#include "utils/date.h"
+#include "utils/timestamp.h"
+
+#include "dvflag.h"
+
+/* Positions in dvflag.qualification, the result type of every path. */
+enum
+{
+	Q_INSURER_NO, Q_INSURER_NAME, Q_SYMBOL, Q_NUMBER, Q_BRANCH, Q_ACQUIRED_ON,
+	Q_LOST_ON, Q_NAME, Q_KANA, Q_SEX, Q_BIRTH_DATE, Q_ADDRESS, Q_POSTCODE,
+	Q_NATTS
+};
+
+/* One enrollment as the paths need it; values are copies, detoasted. */
+typedef struct DvEnrollment
+{
+	int64		id;
+	char	   *link_no;
+	char	   *insurer_no;
+	DateADT		acquired_on;
+	bool		lost;
+	DateADT		lost_on;
+	bool		sb_own;			/* SB of this enrollment */
+	Datum		values[Q_NATTS];	/* insurer_name filled by dv_fill_insurer_name */
+	bool		nulls[Q_NATTS];
+} DvEnrollment;
+
+/* A person's effective state (dvflag.person). */
+typedef struct DvPersonFlags
+{
+	bool		found;
+	bool		nd_eff;
+	bool		sb_eff;
+} DvPersonFlags;
+
+/* Register the relcache callback that forgets cached OIDs (from _PG_init). */
+extern void dv_store_init(void);
+
+/* The enrollment of an insurance card; false if none. */
+extern bool dv_enrollment_by_card(const DvCardArgs *c, DvEnrollment *out);
+
+/* Every enrollment of a person, ordered by acquired_on, then id. */
+extern int	dv_enrollments_of(const char *link_no, DvEnrollment **out);
+
+/* Enrollments with this birth date whose folded kana (or name) is 'folded'. */
+extern int	dv_enrollments_by_birth(DateADT birth_date, bool by_kana,
+									const char *folded, DvEnrollment **out);
+
+/* Set values[Q_INSURER_NAME] of e from dvflag.insurer. */
+extern void dv_fill_insurer_name(DvEnrollment *e);
+
+/* The person of an active (registered, not stopped) card, or NULL. */
+extern char *dv_active_card_holder(const char *card_serial);
+
+/* Is agent a proxy of principal? */
+extern bool dv_is_proxy(const char *principal, const char *agent);
+
+/* The effective state of a person. */
+extern DvPersonFlags dv_person_flags(const char *link_no);
+
+/* Is a disaster declared at this moment? */
+extern bool dv_disaster_declared(TimestampTz at);
+
+#endif
