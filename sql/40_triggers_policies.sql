@@ -31,6 +31,19 @@ CREATE FUNCTION dvflag.refuse_change()
 
 CREATE TRIGGER enrollment_no_truncate BEFORE TRUNCATE ON dvflag.enrollment
   FOR EACH STATEMENT EXECUTE FUNCTION dvflag.refuse_change();
+-- Every person with an enrollment has a row in dvflag.person: the INSERT
+-- trigger relies on it to derive a new person's state from the inserted
+-- rows alone.  A row may go only when no enrollment of the person is left
+-- and it keeps no ND of a purged enrollment.
+CREATE FUNCTION dvflag.person_guard()
+  RETURNS trigger
+  AS 'MODULE_PATHNAME', 'dvflag_person_guard'
+  LANGUAGE C SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER person_no_delete BEFORE DELETE ON dvflag.person
+  FOR EACH ROW EXECUTE FUNCTION dvflag.person_guard();
+CREATE TRIGGER person_no_truncate BEFORE TRUNCATE ON dvflag.person
+  FOR EACH STATEMENT EXECUTE FUNCTION dvflag.person_guard();
 CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON dvflag.audit
   FOR EACH ROW EXECUTE FUNCTION dvflag.refuse_change();
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON dvflag.audit
@@ -40,6 +53,8 @@ ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_inserted;
 ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_updated;
 ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_deleted;
 ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_no_truncate;
+ALTER TABLE dvflag.person ENABLE ALWAYS TRIGGER person_no_delete;
+ALTER TABLE dvflag.person ENABLE ALWAYS TRIGGER person_no_truncate;
 ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_append_only;
 ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_no_truncate;
 

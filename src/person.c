@@ -33,6 +33,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 
 #include "rules.h"
@@ -118,6 +119,20 @@ add_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts,
 		flush_persons(b);
 }
 
+/* Queue the state of a person created by this statement. */
+static void
+add_new_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts, int n)
+{
+	DvPersonState s = dv_person_state(facts, n, false);
+
+	b->link_no[b->n] = CStringGetTextDatum(link_no);
+	b->latest_null[b->n] = s.latest < 0;
+	b->latest_id[b->n] = Int64GetDatum(s.latest < 0 ? 0 : facts[s.latest].id);
+	b->nd_eff[b->n] = BoolGetDatum(s.nd_eff);
+	b->sb_eff[b->n] = BoolGetDatum(s.sb_eff);
+	b->n++;
+}
+
 /* Audit the protection changes; refuse a lowering without a reason. */
 static void
 audit_protection_changes(List *changes, const char *statement, Oid acting)
@@ -163,8 +178,31 @@ audit_protection_changes(List *changes, const char *statement, Oid acting)
  * one-column query, which may read the trigger's transition tables), and
  * audit the changes of their effective protection.
  */
+/*
+ * As dv_recompute_persons_from, for the persons named in a text[]: the
+ * persons an INSERT touched that existed before it.
+ */
+static void recompute_persons(const char *affected, Datum link_nos,
+							  const char *statement, Oid acting);
+
 void
 dv_recompute_persons_from(const char *affected, const char *statement, Oid acting)
+{
+	recompute_persons(affected, (Datum) 0, statement, acting);
+}
+
+/* Run one statement of the recomputation; $1 is link_nos when given. */
+static int
+run(const char *sql, Datum link_nos)
+{
+	Oid			argtypes[1] = {TEXTARRAYOID};
+
+	return link_nos ? SPI_execute_with_args(sql, 1, argtypes, &link_nos, NULL, false, 0)
+		: SPI_execute(sql, false, 0);
+}
+
+static void
+recompute_persons(const char *affected, Datum link_nos, const char *statement, Oid acting)
 {
 	StringInfoData sql;
 	SPIPlanPtr	plan;
@@ -188,7 +226,7 @@ dv_recompute_persons_from(const char *affected, const char *statement, Oid actin
 					 " SELECT DISTINCT a.link_no COLLATE pg_catalog.\"C\" FROM (%s) AS a(link_no)"
 					 " WHERE a.link_no IS NOT NULL ORDER BY 1"
 					 " ON CONFLICT (link_no) DO NOTHING", affected);
-	if (SPI_execute(sql.data, false, 0) != SPI_OK_INSERT)
+	if (run(sql.data, link_nos) != SPI_OK_INSERT)
 		elog(ERROR, "dvflag: could not create person rows");
 
 	/* 2. lock them, in one order */
@@ -198,7 +236,7 @@ dv_recompute_persons_from(const char *affected, const char *statement, Oid actin
 					 " SELECT 1 FROM dvflag.person p"
 					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
 					 " ORDER BY p.link_no COLLATE pg_catalog.\"C\" FOR UPDATE OF p) AS locked", affected);
-	if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT)
+	if (run(sql.data, link_nos) != SPI_OK_SELECT)
 		elog(ERROR, "dvflag: could not lock person rows");
 
 	/* 3. read their enrollments under a snapshot taken after the locks */
@@ -211,10 +249,14 @@ dv_recompute_persons_from(const char *affected, const char *statement, Oid actin
 					 "         ON e.link_no OPERATOR(pg_catalog.=) p.link_no COLLATE pg_catalog.\"default\""
 					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
 					 " ORDER BY p.link_no COLLATE pg_catalog.\"C\"", affected);
-	plan = SPI_prepare(sql.data, 0, NULL);
+	{
+		Oid			argtypes[1] = {TEXTARRAYOID};
+
+		plan = SPI_prepare(sql.data, link_nos ? 1 : 0, argtypes);
+	}
 	if (plan == NULL)
 		elog(ERROR, "dvflag: could not plan the person scan");
-	cursor = SPI_cursor_open(NULL, plan, NULL, NULL, false);
+	cursor = SPI_cursor_open(NULL, plan, link_nos ? &link_nos : NULL, NULL, false);
 
 	for (;;)
 	{
@@ -279,6 +321,170 @@ dv_recompute_persons_from(const char *affected, const char *statement, Oid actin
 	flush_persons(batch);
 	audit_protection_changes(batch->changes, statement, acting);
 	pfree(batch);
+}
+
+/*
+ * After an INSERT (or COPY): the persons whose row this statement creates
+ * had no enrollment before it (every enrollment's person has a row, and
+ * person rows are never deleted), and a concurrent insert of the same
+ * person waits on the new row; so their state follows from the inserted
+ * rows alone, with no lock and no scan of dvflag.enrollment.  The others
+ * (a move, a second enrollment) take the full path.
+ */
+static DvPlan insert_new_persons = {
+	"INSERT INTO dvflag.person (link_no, latest_id, nd_eff, sb_eff, version)"
+	" SELECT u.link_no, u.latest_id, u.nd_eff, u.sb_eff, 1"
+	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+	"                   pg_catalog.unnest($4)) AS u(link_no, latest_id, nd_eff, sb_eff)"
+	" ORDER BY u.link_no COLLATE pg_catalog.\"C\""
+	" ON CONFLICT (link_no) DO NOTHING RETURNING link_no, nd_eff, sb_eff",
+	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, NULL
+};
+
+/* Create the new persons of a batch; queue the existing ones. */
+static void
+flush_new_persons(PersonBatch *b, List **existing, List **changes)
+{
+	Datum		values[4];
+	int			dims[1] = {b->n};
+	int			lbs[1] = {1};
+	HTAB	   *created;
+	HASHCTL		ctl;
+
+	if (b->n == 0)
+		return;
+	values[0] = PointerGetDatum(construct_array(b->link_no, b->n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_md_array(b->latest_id, b->latest_null, 1, dims, lbs,
+												   INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[2] = PointerGetDatum(construct_array(b->nd_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	values[3] = PointerGetDatum(construct_array(b->sb_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	dv_exec(&insert_new_persons, values, NULL, false, 0);
+
+	ctl.keysize = NAMEDATALEN * 4;
+	ctl.entrysize = ctl.keysize;
+	ctl.hcxt = CurrentMemoryContext;
+	created = hash_create("dvflag new persons", SPI_processed + 1, &ctl,
+						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		char	   *link_no = dv_col_text(tup, 1);
+		bool		nd = dv_col_bool(tup, 2),
+					sb = dv_col_bool(tup, 3);
+
+		if (strlen(link_no) < ctl.keysize)
+			(void) hash_search(created, link_no, HASH_ENTER, NULL);
+		else
+			continue;			/* too long to key: treat as existing */
+		if (nd || sb)
+		{
+			ProtectionChange *c = palloc0(sizeof(ProtectionChange));
+
+			c->link_no = link_no;
+			c->new_nd = nd;
+			c->new_sb = sb;
+			*changes = lappend(*changes, c);
+		}
+	}
+	for (int i = 0; i < b->n; i++)
+	{
+		char	   *link_no = TextDatumGetCString(b->link_no[i]);
+
+		if (strlen(link_no) >= ctl.keysize || !hash_search(created, link_no, HASH_FIND, NULL))
+			*existing = lappend(*existing, link_no);
+	}
+	hash_destroy(created);
+	b->n = 0;
+}
+
+/* The persons an INSERT statement touched: fast path for new ones. */
+static void
+recompute_inserted(const char *statement, Oid acting)
+{
+	PersonBatch *batch = palloc(sizeof(PersonBatch));
+	List	   *existing = NIL;
+	List	   *changes = NIL;
+	DvEnrollmentFacts *facts = NULL;
+	int			nfacts = 0,
+				maxfacts = 0;
+	char	   *current = NULL;
+	Portal		cursor;
+	SPIPlanPtr	plan;
+
+	batch->n = 0;
+	batch->changes = NIL;
+	plan = SPI_prepare("SELECT r.link_no, r.id, r.acquired_on, r.lost_on, r.nd, r.sb"
+					   "  FROM dvflag_new r ORDER BY r.link_no COLLATE pg_catalog.\"C\"", 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "dvflag: could not plan the scan of the inserted rows");
+	cursor = SPI_cursor_open(NULL, plan, NULL, NULL, false);
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		ntup;
+
+		SPI_cursor_fetch(cursor, true, FETCH_BATCH);
+		tt = SPI_tuptable;
+		ntup = SPI_processed;
+		if (ntup == 0)
+			break;
+		for (uint64 i = 0; i < ntup; i++)
+		{
+			HeapTuple	tup = tt->vals[i];
+			TupleDesc	desc = tt->tupdesc;
+			bool		isnull;
+			char	   *link_no = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+
+			if (current != NULL && strcmp(current, link_no) == 0)
+				pfree(link_no);
+			else
+			{
+				if (current != NULL)
+				{
+					add_new_person(batch, current, facts, nfacts);
+					if (batch->n == UPDATE_BATCH)
+						flush_new_persons(batch, &existing, &changes);
+				}
+				current = link_no;
+				nfacts = 0;
+			}
+			if (nfacts == maxfacts)
+			{
+				maxfacts = maxfacts ? maxfacts * 2 : 8;
+				facts = facts ? repalloc(facts, maxfacts * sizeof(*facts))
+					: palloc(maxfacts * sizeof(*facts));
+			}
+			facts[nfacts].id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+			facts[nfacts].acquired_on = DatumGetDateADT(SPI_getbinval(tup, desc, 3, &isnull));
+			facts[nfacts].lost_on = DatumGetDateADT(SPI_getbinval(tup, desc, 4, &isnull));
+			facts[nfacts].lost = !isnull;
+			facts[nfacts].nd = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+			facts[nfacts].sb = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+			nfacts++;
+		}
+		SPI_freetuptable(tt);
+	}
+	if (current != NULL)
+		add_new_person(batch, current, facts, nfacts);
+	SPI_cursor_close(cursor);
+	SPI_freeplan(plan);
+	flush_new_persons(batch, &existing, &changes);
+	pfree(batch);
+
+	/* the persons that already had a row: the full path */
+	if (existing != NIL)
+	{
+		Datum	   *items = palloc(sizeof(Datum) * list_length(existing));
+		int			n = 0;
+		ListCell   *lc;
+
+		foreach(lc, existing)
+			items[n++] = CStringGetTextDatum((char *) lfirst(lc));
+		recompute_persons("SELECT pg_catalog.unnest($1)",
+						  PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT)),
+						  statement, acting);
+	}
+	audit_protection_changes(changes, statement, acting);
 }
 
 /* Flag change queries, by event: id, link_no, card, old flags, new flags. */
@@ -392,7 +598,7 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	{
 		statement = dv_reason_override ? "set_flag" : "INSERT";
 		audit_flag_changes(changes_on_insert, statement, acting);
-		dv_recompute_persons_from("SELECT r.link_no FROM dvflag_new r", statement, acting);
+		recompute_inserted(statement, acting);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(ev))
 	{
@@ -418,4 +624,60 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	SPI_finish();
 	dv_restore_user(&saved);
 	return PointerGetDatum(NULL);
+}
+
+static DvPlan person_in_use = {
+	"SELECT 1 FROM dvflag.enrollment e"
+	" WHERE e.link_no OPERATOR(pg_catalog.=) $1 COLLATE pg_catalog.\"default\" LIMIT 1",
+	1, {TEXTOID}, NULL
+};
+
+PG_FUNCTION_INFO_V1(dvflag_person_guard);
+/*
+ * Trigger on dvflag.person: a row may be removed only when the person has
+ * no enrollment left and keeps no ND of a purged one (TRUNCATE: only when
+ * there is no enrollment and no retained ND at all).
+ */
+Datum
+dvflag_person_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	bool		in_use;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event))
+		elog(ERROR, "dvflag_person_guard: must be a BEFORE trigger");
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dvflag: SPI_connect failed");
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+	{
+		if (SPI_execute("SELECT 1 WHERE EXISTS (SELECT 1 FROM dvflag.enrollment)"
+						" OR EXISTS (SELECT 1 FROM dvflag.person p WHERE p.nd_retained)",
+						true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "dvflag: could not check dvflag.person");
+		in_use = SPI_processed > 0;
+	}
+	else
+	{
+		bool		isnull;
+		Datum		link_no = heap_getattr(td->tg_trigtuple,
+										   SPI_fnumber(td->tg_relation->rd_att, "link_no"),
+										   td->tg_relation->rd_att, &isnull);
+		Datum		retained = heap_getattr(td->tg_trigtuple,
+											SPI_fnumber(td->tg_relation->rd_att, "nd_retained"),
+											td->tg_relation->rd_att, &isnull);
+
+		in_use = DatumGetBool(retained);
+		if (!in_use)
+		{
+			dv_exec(&person_in_use, &link_no, NULL, true, 1);
+			in_use = SPI_processed > 0;
+		}
+	}
+	SPI_finish();
+	if (in_use)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a person with enrollments or a retained ND cannot be removed from dvflag.person"),
+				 errdetail("dvflag derives each person's protection from this row.")));
+	return TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) ? PointerGetDatum(NULL) : PointerGetDatum(td->tg_trigtuple);
 }

@@ -122,7 +122,7 @@ SELECT policies_are('dvflag', 'enrollment', ARRAY['enrollment_staff', 'enrollmen
 -- the triggers fire even with session_replication_role = replica
 SELECT is(
   (SELECT array_agg(tgname::text ORDER BY tgname) FROM pg_trigger
-    WHERE tgrelid IN ('dvflag.enrollment'::regclass, 'dvflag.audit'::regclass)
+    WHERE tgrelid IN ('dvflag.enrollment'::regclass, 'dvflag.audit'::regclass, 'dvflag.person'::regclass)
       AND NOT tgisinternal AND tgenabled <> 'A'),
   NULL, 'every dvflag trigger is ENABLE ALWAYS');
 

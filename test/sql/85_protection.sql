@@ -4,7 +4,7 @@
 -- reason.  Also: ids never change; staff can remove a proxy (STEP3); and
 -- code of another role cannot borrow a more privileged caller's identity.
 BEGIN;
-SELECT plan(28);
+SELECT plan(34);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_staff_a LOGIN IN ROLE dvflag_insurer;
 CREATE ROLE t_staff_c LOGIN IN ROLE dvflag_insurer;
@@ -129,6 +129,33 @@ RESET ROLE;
 SELECT throws_ok($$CREATE INDEX ON staffwork.t (staffwork.sneaky(x))$$, '42501',
                  'cannot call dvflag.set_flag() within a security-restricted operation',
                  'a flag change from code run in a security-restricted operation is refused');
+
+-- one INSERT creating a new person (two enrollments, ND on the older) and
+-- adding to an existing one: both states come out as the rules give
+SET LOCAL dvflag.reason = 'bulk entry';
+INSERT INTO dvflag.enrollment (link_no, insurer_no, symbol, number, branch, acquired_on, lost_on, nd, sb)
+VALUES ('NEW-X', '01130012', 'A1', 'x1', '00', '2001-04-01', '2010-04-01', true, false),
+       ('NEW-X', '06132013', 'B2', 'x2', '00', '2010-04-01', NULL, false, true),
+       ('NO-FLAG', '01130012', 'A1', 'nf9', '00', '2026-06-01', NULL, false, true);
+RESET dvflag.reason;
+SELECT is((SELECT (nd_eff, sb_eff, latest_id = (SELECT id FROM dvflag.enrollment WHERE number = 'x2'))::text
+             FROM dvflag.person WHERE link_no = 'NEW-X'), '(t,t,t)',
+          'a person created by the statement: ND from the older row, SB and latest from the newer');
+SELECT is((SELECT (sb_eff, latest_id = (SELECT id FROM dvflag.enrollment WHERE number = 'nf9'))::text
+             FROM dvflag.person WHERE link_no = 'NO-FLAG'), '(t,t)',
+          'an existing person in the same statement is recomputed from all their enrollments');
+SELECT is((SELECT count(*) FROM dvflag.audit WHERE action = 'protection_change' AND target = 'NEW-X'), 1::bigint,
+          'the new person''s protection is audited');
+
+-- person rows carry the protection: they go only when nothing is left
+SELECT throws_ok($$DELETE FROM dvflag.person WHERE link_no = 'NEW-X'$$, '0A000', NULL,
+                 'a person row with enrollments cannot be deleted, not even by the owner');
+SELECT throws_ok($$TRUNCATE dvflag.person$$, '0A000', NULL, 'nor can the table be truncated');
+SET LOCAL dvflag.reason = 'entered by mistake';
+DELETE FROM dvflag.enrollment WHERE link_no = 'NEW-X';
+RESET dvflag.reason;
+SELECT lives_ok($$DELETE FROM dvflag.person WHERE link_no = 'NEW-X'$$,
+                'a person with no enrollment left (and no retained ND) can be removed');
 
 SELECT * FROM finish();
 ROLLBACK;
