@@ -1,0 +1,16 @@
+-- The baseline "without dvflag": plain copies of the same rows, with the
+-- same indexes and ordinary planner statistics (dvflag keeps none on
+-- personal columns, which would otherwise make the plain queries' plans
+-- worse than any real deployment without dvflag would see).
+\set ON_ERROR_STOP on
+CREATE TABLE bench.enrollment AS SELECT * FROM dvflag.enrollment;
+CREATE TABLE bench.insurer AS SELECT * FROM dvflag.insurer;
+CREATE TABLE bench.card AS SELECT * FROM dvflag.card;
+ALTER TABLE bench.enrollment ADD PRIMARY KEY (id);
+ALTER TABLE bench.insurer ADD PRIMARY KEY (insurer_no);
+ALTER TABLE bench.card ADD PRIMARY KEY (card_serial);
+CREATE UNIQUE INDEX ON bench.enrollment (insurer_no, symbol, number, branch) NULLS NOT DISTINCT;
+CREATE INDEX ON bench.enrollment (link_no);
+CREATE INDEX ON bench.enrollment (birth_date, dvflag.fold(kana));
+CREATE INDEX ON bench.enrollment (birth_date, dvflag.fold(name));
+VACUUM ANALYZE bench.enrollment, bench.insurer, bench.card;
