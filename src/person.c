@@ -201,6 +201,92 @@ run(const char *sql, Datum link_nos)
 		: SPI_execute(sql, false, 0);
 }
 
+/* One person's rows, as read by group_persons(). */
+typedef struct PersonGroup
+{
+	char	   *link_no;
+	bool		nd_retained;
+	bool		old_nd;
+	bool		old_sb;
+	DvEnrollmentFacts *facts;
+	int			nfacts;
+	int			maxfacts;
+} PersonGroup;
+
+/*
+ * Read a cursor of rows (link_no, nd_retained, id, acquired_on, lost_on, nd,
+ * sb, old nd_eff, old sb_eff), ordered by link_no, and call done() once per
+ * person with all of that person's enrollments (id NULL: none left).
+ */
+static void
+group_persons(Portal cursor, void (*done) (PersonGroup *g, void *arg), void *arg)
+{
+	PersonGroup g = {NULL, false, false, false, NULL, 0, 0};
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		ntup;
+
+		SPI_cursor_fetch(cursor, true, FETCH_BATCH);
+		tt = SPI_tuptable;
+		ntup = SPI_processed;
+		if (ntup == 0)
+			break;
+		for (uint64 i = 0; i < ntup; i++)
+		{
+			HeapTuple	tup = tt->vals[i];
+			TupleDesc	desc = tt->tupdesc;
+			bool		isnull;
+			char	   *link_no = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+			Datum		id;
+
+			if (g.link_no != NULL && strcmp(g.link_no, link_no) == 0)
+				pfree(link_no);
+			else
+			{
+				if (g.link_no != NULL)
+				{
+					done(&g, arg);
+					pfree(g.link_no);
+				}
+				g.link_no = link_no;
+				g.nd_retained = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+				g.old_nd = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
+				g.old_sb = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+				g.nfacts = 0;
+			}
+			id = SPI_getbinval(tup, desc, 3, &isnull);
+			if (isnull)
+				continue;		/* a person with no enrollment left */
+			if (g.nfacts == g.maxfacts)
+			{
+				g.maxfacts = g.maxfacts ? g.maxfacts * 2 : 8;
+				g.facts = g.facts ? repalloc(g.facts, g.maxfacts * sizeof(*g.facts))
+					: palloc(g.maxfacts * sizeof(*g.facts));
+			}
+			g.facts[g.nfacts].id = DatumGetInt64(id);
+			g.facts[g.nfacts].acquired_on = DatumGetDateADT(SPI_getbinval(tup, desc, 4, &isnull));
+			g.facts[g.nfacts].lost_on = DatumGetDateADT(SPI_getbinval(tup, desc, 5, &isnull));
+			g.facts[g.nfacts].lost = !isnull;
+			g.facts[g.nfacts].nd = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+			g.facts[g.nfacts].sb = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+			g.nfacts++;
+		}
+		SPI_freetuptable(tt);
+	}
+	if (g.link_no != NULL)
+		done(&g, arg);
+}
+
+/* group_persons() callback of the full path. */
+static void
+person_recomputed(PersonGroup *g, void *arg)
+{
+	add_person((PersonBatch *) arg, g->link_no, g->facts, g->nfacts, g->nd_retained,
+			   g->old_nd, g->old_sb);
+}
+
 static void
 recompute_persons(const char *affected, Datum link_nos, const char *statement, Oid acting)
 {
@@ -208,13 +294,6 @@ recompute_persons(const char *affected, Datum link_nos, const char *statement, O
 	SPIPlanPtr	plan;
 	Portal		cursor;
 	PersonBatch *batch = palloc(sizeof(PersonBatch));
-	DvEnrollmentFacts *facts = NULL;
-	int			nfacts = 0,
-				maxfacts = 0;
-	char	   *current = NULL;
-	bool		current_retained = false,
-				current_nd = false,
-				current_sb = false;
 
 	batch->n = 0;
 	batch->changes = NIL;
@@ -257,63 +336,7 @@ recompute_persons(const char *affected, Datum link_nos, const char *statement, O
 	if (plan == NULL)
 		elog(ERROR, "dvflag: could not plan the person scan");
 	cursor = SPI_cursor_open(NULL, plan, link_nos ? &link_nos : NULL, NULL, false);
-
-	for (;;)
-	{
-		SPITupleTable *tt;
-		uint64		ntup;
-
-		SPI_cursor_fetch(cursor, true, FETCH_BATCH);
-		tt = SPI_tuptable;
-		ntup = SPI_processed;
-		if (ntup == 0)
-			break;
-		for (uint64 i = 0; i < ntup; i++)
-		{
-			HeapTuple	tup = tt->vals[i];
-			TupleDesc	desc = tt->tupdesc;
-			bool		isnull;
-			char	   *link_no = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
-			Datum		id;
-
-			if (current != NULL && strcmp(current, link_no) == 0)
-				pfree(link_no);
-			else
-			{
-				if (current != NULL)
-				{
-					add_person(batch, current, facts, nfacts, current_retained,
-							   current_nd, current_sb);
-					pfree(current);
-				}
-				current = link_no;
-				current_retained = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
-				current_nd = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
-				current_sb = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
-				nfacts = 0;
-			}
-			id = SPI_getbinval(tup, desc, 3, &isnull);
-			if (isnull)
-				continue;		/* a person with no enrollment left */
-			if (nfacts == maxfacts)
-			{
-				maxfacts = maxfacts ? maxfacts * 2 : 8;
-				facts = facts ? repalloc(facts, maxfacts * sizeof(*facts))
-					: palloc(maxfacts * sizeof(*facts));
-			}
-			facts[nfacts].id = DatumGetInt64(id);
-			facts[nfacts].acquired_on = DatumGetDateADT(SPI_getbinval(tup, desc, 4, &isnull));
-			facts[nfacts].lost_on = DatumGetDateADT(SPI_getbinval(tup, desc, 5, &isnull));
-			facts[nfacts].lost = !isnull;
-			facts[nfacts].nd = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
-			facts[nfacts].sb = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
-			nfacts++;
-		}
-		SPI_freetuptable(tt);
-	}
-	if (current != NULL)
-		add_person(batch, current, facts, nfacts, current_retained,
-				   current_nd, current_sb);
+	group_persons(cursor, person_recomputed, batch);
 	SPI_cursor_close(cursor);
 	SPI_freeplan(plan);
 
@@ -397,94 +420,60 @@ flush_new_persons(PersonBatch *b, List **existing, List **changes)
 	b->n = 0;
 }
 
+/* What the insert fast path collects while grouping. */
+typedef struct NewPersons
+{
+	PersonBatch *batch;
+	List	   *existing;
+	List	   *changes;
+} NewPersons;
+
+/* group_persons() callback of the insert fast path. */
+static void
+person_inserted(PersonGroup *g, void *arg)
+{
+	NewPersons *np = arg;
+
+	add_new_person(np->batch, g->link_no, g->facts, g->nfacts);
+	if (np->batch->n == UPDATE_BATCH)
+		flush_new_persons(np->batch, &np->existing, &np->changes);
+}
+
 /* The persons an INSERT statement touched: fast path for new ones. */
 static void
 recompute_inserted(const char *statement, Oid acting)
 {
-	PersonBatch *batch = palloc(sizeof(PersonBatch));
-	List	   *existing = NIL;
-	List	   *changes = NIL;
-	DvEnrollmentFacts *facts = NULL;
-	int			nfacts = 0,
-				maxfacts = 0;
-	char	   *current = NULL;
+	NewPersons	np = {palloc(sizeof(PersonBatch)), NIL, NIL};
 	Portal		cursor;
 	SPIPlanPtr	plan;
 
-	batch->n = 0;
-	batch->changes = NIL;
-	plan = SPI_prepare("SELECT r.link_no, r.id, r.acquired_on, r.lost_on, r.nd, r.sb"
+	np.batch->n = 0;
+	np.batch->changes = NIL;
+	plan = SPI_prepare("SELECT r.link_no, false, r.id, r.acquired_on, r.lost_on, r.nd, r.sb, false, false"
 					   "  FROM dvflag_new r ORDER BY r.link_no COLLATE pg_catalog.\"C\"", 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "dvflag: could not plan the scan of the inserted rows");
 	cursor = SPI_cursor_open(NULL, plan, NULL, NULL, false);
-	for (;;)
-	{
-		SPITupleTable *tt;
-		uint64		ntup;
-
-		SPI_cursor_fetch(cursor, true, FETCH_BATCH);
-		tt = SPI_tuptable;
-		ntup = SPI_processed;
-		if (ntup == 0)
-			break;
-		for (uint64 i = 0; i < ntup; i++)
-		{
-			HeapTuple	tup = tt->vals[i];
-			TupleDesc	desc = tt->tupdesc;
-			bool		isnull;
-			char	   *link_no = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
-
-			if (current != NULL && strcmp(current, link_no) == 0)
-				pfree(link_no);
-			else
-			{
-				if (current != NULL)
-				{
-					add_new_person(batch, current, facts, nfacts);
-					if (batch->n == UPDATE_BATCH)
-						flush_new_persons(batch, &existing, &changes);
-				}
-				current = link_no;
-				nfacts = 0;
-			}
-			if (nfacts == maxfacts)
-			{
-				maxfacts = maxfacts ? maxfacts * 2 : 8;
-				facts = facts ? repalloc(facts, maxfacts * sizeof(*facts))
-					: palloc(maxfacts * sizeof(*facts));
-			}
-			facts[nfacts].id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
-			facts[nfacts].acquired_on = DatumGetDateADT(SPI_getbinval(tup, desc, 3, &isnull));
-			facts[nfacts].lost_on = DatumGetDateADT(SPI_getbinval(tup, desc, 4, &isnull));
-			facts[nfacts].lost = !isnull;
-			facts[nfacts].nd = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
-			facts[nfacts].sb = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
-			nfacts++;
-		}
-		SPI_freetuptable(tt);
-	}
-	if (current != NULL)
-		add_new_person(batch, current, facts, nfacts);
+	group_persons(cursor, person_inserted, &np);
 	SPI_cursor_close(cursor);
 	SPI_freeplan(plan);
-	flush_new_persons(batch, &existing, &changes);
-	pfree(batch);
+	flush_new_persons(np.batch, &np.existing, &np.changes);
+	pfree(np.batch);
 
 	/* the persons that already had a row: the full path */
-	if (existing != NIL)
+	if (np.existing != NIL)
 	{
-		Datum	   *items = palloc(sizeof(Datum) * list_length(existing));
+		Datum	   *items = palloc(sizeof(Datum) * list_length(np.existing));
 		int			n = 0;
 		ListCell   *lc;
 
-		foreach(lc, existing)
+		foreach(lc, np.existing)
 			items[n++] = CStringGetTextDatum((char *) lfirst(lc));
 		recompute_persons("SELECT pg_catalog.unnest($1)",
 						  PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT)),
 						  statement, acting);
 	}
-	audit_protection_changes(changes, statement, acting);
+	audit_protection_changes(np.changes, statement, acting);
 }
 
 /* Flag change queries, by event: id, link_no, card, old flags, new flags. */
