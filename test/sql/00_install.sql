@@ -1,6 +1,6 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(59);
+SELECT plan(61);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
@@ -126,12 +126,23 @@ SELECT is(
       AND NOT tgisinternal AND tgenabled <> 'A'),
   NULL, 'every dvflag trigger is ENABLE ALWAYS');
 
--- DROP EXTENSION and a second CREATE EXTENSION work; roles survive
+-- DROP EXTENSION and a second CREATE EXTENSION work; roles survive.  The
+-- read paths cache relation OIDs per backend: use them before and after.
+INSERT INTO dvflag.insurer VALUES ('131136', 'C 国保');
+INSERT INTO dvflag.enrollment (link_no, insurer_no, number, branch, acquired_on, address)
+VALUES ('P', '131136', '1', '00', '2020-01-01', 'before');
+SELECT is((SELECT address FROM dvflag.clinic_by_insurance_card('131136', NULL, '1', '00')), 'before',
+          'a read path answers (and caches its relations)');
 SELECT lives_ok('DROP EXTENSION dvflag', 'DROP EXTENSION works');
 SELECT hasnt_schema('dvflag', 'the schema went with it');
 SELECT ok(EXISTS (SELECT FROM pg_roles WHERE rolname = 'dvflag_clinic'), 'the roles stay');
 SELECT lives_ok('CREATE EXTENSION dvflag', 'a second CREATE EXTENSION works');
 SELECT has_table('dvflag', 'enrollment', 'and creates the tables again');
+INSERT INTO dvflag.insurer VALUES ('131136', 'C 国保');
+INSERT INTO dvflag.enrollment (link_no, insurer_no, number, branch, acquired_on, address)
+VALUES ('P', '131136', '1', '00', '2020-01-01', 'after');
+SELECT is((SELECT address FROM dvflag.clinic_by_insurance_card('131136', NULL, '1', '00')), 'after',
+          'the same session reads the new tables, not the dropped ones');
 
 SELECT * FROM finish();
 ROLLBACK;
