@@ -74,20 +74,40 @@ typedef struct PersonBatch
 	Datum		sb_eff[UPDATE_BATCH];
 } PersonBatch;
 
+/* The batch as the four array parameters $1..$4 of the person statements. */
 static void
-flush_persons(PersonBatch *b)
+batch_params(PersonBatch *b, Datum *values)
 {
-	Datum		values[4];
 	int			dims[1] = {b->n};
 	int			lbs[1] = {1};
 
-	if (b->n == 0)
-		return;
 	values[0] = PointerGetDatum(construct_array(b->link_no, b->n, TEXTOID, -1, false, TYPALIGN_INT));
 	values[1] = PointerGetDatum(construct_md_array(b->latest_id, b->latest_null, 1, dims, lbs,
 												   INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	values[2] = PointerGetDatum(construct_array(b->nd_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
 	values[3] = PointerGetDatum(construct_array(b->sb_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
+}
+
+/* Queue a person's computed state in the batch. */
+static void
+batch_push(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts, DvPersonState s)
+{
+	b->link_no[b->n] = CStringGetTextDatum(link_no);
+	b->latest_null[b->n] = s.latest < 0;
+	b->latest_id[b->n] = Int64GetDatum(s.latest < 0 ? 0 : facts[s.latest].id);
+	b->nd_eff[b->n] = BoolGetDatum(s.nd_eff);
+	b->sb_eff[b->n] = BoolGetDatum(s.sb_eff);
+	b->n++;
+}
+
+static void
+flush_persons(PersonBatch *b)
+{
+	Datum		values[4];
+
+	if (b->n == 0)
+		return;
+	batch_params(b, values);
 	dv_exec(&update_persons, values, NULL, false, 0);
 	b->n = 0;
 }
@@ -110,12 +130,8 @@ add_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts,
 		b->changes = lappend(b->changes, c);
 	}
 
-	b->link_no[b->n] = CStringGetTextDatum(link_no);
-	b->latest_null[b->n] = s.latest < 0;
-	b->latest_id[b->n] = Int64GetDatum(s.latest < 0 ? 0 : facts[s.latest].id);
-	b->nd_eff[b->n] = BoolGetDatum(s.nd_eff);
-	b->sb_eff[b->n] = BoolGetDatum(s.sb_eff);
-	if (++b->n == UPDATE_BATCH)
+	batch_push(b, link_no, facts, s);
+	if (b->n == UPDATE_BATCH)
 		flush_persons(b);
 }
 
@@ -123,14 +139,7 @@ add_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts,
 static void
 add_new_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts, int n)
 {
-	DvPersonState s = dv_person_state(facts, n, false);
-
-	b->link_no[b->n] = CStringGetTextDatum(link_no);
-	b->latest_null[b->n] = s.latest < 0;
-	b->latest_id[b->n] = Int64GetDatum(s.latest < 0 ? 0 : facts[s.latest].id);
-	b->nd_eff[b->n] = BoolGetDatum(s.nd_eff);
-	b->sb_eff[b->n] = BoolGetDatum(s.sb_eff);
-	b->n++;
+	batch_push(b, link_no, facts, dv_person_state(facts, n, false));
 }
 
 /* Audit the protection changes; refuse a lowering without a reason. */
@@ -369,18 +378,12 @@ static void
 flush_new_persons(PersonBatch *b, List **existing, List **changes)
 {
 	Datum		values[4];
-	int			dims[1] = {b->n};
-	int			lbs[1] = {1};
 	HTAB	   *created;
 	HASHCTL		ctl;
 
 	if (b->n == 0)
 		return;
-	values[0] = PointerGetDatum(construct_array(b->link_no, b->n, TEXTOID, -1, false, TYPALIGN_INT));
-	values[1] = PointerGetDatum(construct_md_array(b->latest_id, b->latest_null, 1, dims, lbs,
-												   INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	values[2] = PointerGetDatum(construct_array(b->nd_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
-	values[3] = PointerGetDatum(construct_array(b->sb_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	batch_params(b, values);
 	dv_exec(&insert_new_persons, values, NULL, false, 0);
 
 	ctl.keysize = NAMEDATALEN * 4;
