@@ -170,6 +170,18 @@ may_act_for_insurer(Oid caller, const char *insurer_no)
 	return false;
 }
 
+/* Is the person enrolled at one of these insurers (a text[] Datum)? */
+static bool
+person_at(const char *link_no, Datum insurers)
+{
+	Datum		args[2];
+
+	args[0] = CStringGetTextDatum(link_no);
+	args[1] = insurers;
+	dv_exec(&person_at_insurers, args, NULL, true, 1);
+	return SPI_processed > 0;
+}
+
 static void
 connect(void)
 {
@@ -394,19 +406,11 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 				 errmsg("no card with serial %s", card_serial)));
 	link_no = dv_col_text(SPI_tuptable->vals[0], 1);
 	stopped = dv_col_bool(SPI_tuptable->vals[0], 2);
-	if (!is_admin)
-	{
-		Datum		args[2];
-
-		args[0] = CStringGetTextDatum(link_no);
-		args[1] = staff_of;
-		dv_exec(&person_at_insurers, args, NULL, true, 1);
-		if (SPI_processed == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to stop card %s", card_serial),
-					 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
-	}
+	if (!is_admin && !person_at(link_no, staff_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to stop card %s", card_serial),
+				 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
 	if (!stopped)
 	{
 		values[1] = CStringGetTextDatum(reason);
@@ -530,17 +534,11 @@ dvflag_remove_proxy_for(PG_FUNCTION_ARGS)
 	dv_refuse_in_restricted_operation("dvflag.remove_proxy_for()");
 	dv_become_owner(&saved);
 	connect();
-	if (!dv_role_has(caller, DV_ROLE_ADMIN))
-	{
-		values[0] = CStringGetTextDatum(principal);
-		values[1] = insurers_of(caller);
-		dv_exec(&person_at_insurers, values, NULL, true, 1);
-		if (SPI_processed == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to remove a proxy of %s", principal),
-					 errhint("Only dvflag_admin and staff of one of the principal's insurers may.")));
-	}
+	if (!dv_role_has(caller, DV_ROLE_ADMIN) && !person_at(principal, insurers_of(caller)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to remove a proxy of %s", principal),
+				 errhint("Only dvflag_admin and staff of one of the principal's insurers may.")));
 	values[0] = CStringGetTextDatum(principal);
 	values[1] = CStringGetTextDatum(agent);
 	dv_exec(&delete_proxy, values, NULL, false, 0);
