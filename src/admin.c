@@ -30,7 +30,7 @@
 static DvPlan staff_insurers = {
 	"SELECT s.insurer_no FROM dvflag.insurer_staff s"
 	" WHERE pg_catalog.pg_has_role($1, s.staff::pg_catalog.oid, 'USAGE')",
-	1, {OIDOID}, NULL
+	1, {OIDOID}, NULL, false
 };
 
 #define ENROLLMENT_BY_CARD \
@@ -43,11 +43,11 @@ static DvPlan staff_insurers = {
 
 static DvPlan find_enrollment = {
 	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITH_SYMBOL " FOR UPDATE OF e",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
 };
 static DvPlan find_enrollment_no_symbol = {
 	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITHOUT_SYMBOL " FOR UPDATE OF e",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
 };
 
 /*
@@ -58,80 +58,80 @@ static DvPlan find_enrollment_no_symbol = {
  */
 static DvPlan find_enrollment_share_person = {
 	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITH_SYMBOL " FOR SHARE OF p",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
 };
 static DvPlan find_enrollment_share_person_no_symbol = {
 	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITHOUT_SYMBOL " FOR SHARE OF p",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
 };
 
 /* One plan per flag: the column name cannot be a parameter. */
 static DvPlan update_flag[3] = {
-	{"UPDATE dvflag.enrollment SET nd = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL},
-	{"UPDATE dvflag.enrollment SET sb = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL},
-	{"UPDATE dvflag.enrollment SET ar = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL},
+	{"UPDATE dvflag.enrollment SET nd = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL, false},
+	{"UPDATE dvflag.enrollment SET sb = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL, false},
+	{"UPDATE dvflag.enrollment SET ar = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL, false},
 };
 static const char *const flag_names[3] = {"nd", "sb", "ar"};
 
 static DvPlan find_card = {
 	"SELECT c.link_no, c.stopped_at IS NOT NULL FROM dvflag.card c"
 	" WHERE c.card_serial OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-	1, {TEXTOID}, NULL
+	1, {TEXTOID}, NULL, false
 };
 static DvPlan insert_card = {
 	"INSERT INTO dvflag.card (card_serial, link_no) VALUES ($1, $2)",
-	2, {TEXTOID, TEXTOID}, NULL
+	2, {TEXTOID, TEXTOID}, NULL, false
 };
 static DvPlan stop_card = {
 	"UPDATE dvflag.card SET stopped_at = pg_catalog.now(), stop_reason = $2"
 	" WHERE card_serial OPERATOR(pg_catalog.=) $1",
-	2, {TEXTOID, TEXTOID}, NULL
+	2, {TEXTOID, TEXTOID}, NULL, false
 };
 static DvPlan person_at_insurers = {
 	"SELECT 1 FROM dvflag.enrollment e WHERE e.link_no OPERATOR(pg_catalog.=) $1"
 	"   AND e.insurer_no OPERATOR(pg_catalog.=) ANY ($2) LIMIT 1",
-	2, {TEXTOID, TEXTARRAYOID}, NULL
+	2, {TEXTOID, TEXTARRAYOID}, NULL, false
 };
 static DvPlan find_person = {
 	"SELECT p.nd_eff, p.sb_eff FROM dvflag.person p WHERE p.link_no OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}, NULL
+	1, {TEXTOID}, NULL, false
 };
 static DvPlan insert_proxy = {
 	"INSERT INTO dvflag.proxy (principal_link_no, agent_link_no) VALUES ($1, $2)"
 	" ON CONFLICT DO NOTHING",
-	2, {TEXTOID, TEXTOID}, NULL
+	2, {TEXTOID, TEXTOID}, NULL, false
 };
 static DvPlan delete_proxy = {
 	"DELETE FROM dvflag.proxy WHERE principal_link_no OPERATOR(pg_catalog.=) $1"
 	"   AND agent_link_no OPERATOR(pg_catalog.=) $2",
-	2, {TEXTOID, TEXTOID}, NULL
+	2, {TEXTOID, TEXTOID}, NULL, false
 };
 static DvPlan insert_disaster = {
 	"INSERT INTO dvflag.disaster (starts, ends, note) VALUES ($1, $2, $3) RETURNING id",
-	3, {TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID}, NULL
+	3, {TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID}, NULL, false
 };
 static DvPlan end_disaster = {
 	"UPDATE dvflag.disaster SET ended_at = pg_catalog.now()"
 	" WHERE id OPERATOR(pg_catalog.=) $1 AND ended_at IS NULL RETURNING id",
-	1, {INT8OID}, NULL
+	1, {INT8OID}, NULL, false
 };
 static DvPlan find_disaster = {
 	"SELECT 1 FROM dvflag.disaster WHERE id OPERATOR(pg_catalog.=) $1",
-	1, {INT8OID}, NULL
+	1, {INT8OID}, NULL, false
 };
 static DvPlan find_insurer = {
 	"SELECT 1 FROM dvflag.insurer WHERE insurer_no OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}, NULL
+	1, {TEXTOID}, NULL, false
 };
 static DvPlan insert_staff = {
 	"INSERT INTO dvflag.insurer_staff (staff, insurer_no) VALUES ($1::pg_catalog.regrole, $2)"
 	" ON CONFLICT DO NOTHING",
-	2, {OIDOID, TEXTOID}, NULL
+	2, {OIDOID, TEXTOID}, NULL, false
 };
 static DvPlan delete_staff = {
 	"DELETE FROM dvflag.insurer_staff WHERE staff::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
 	"   AND insurer_no OPERATOR(pg_catalog.=) $2",
-	2, {OIDOID, TEXTOID}, NULL
+	2, {OIDOID, TEXTOID}, NULL, false
 };
 
 /* The insurers that role may act for, as a text[] Datum (SPI connected). */

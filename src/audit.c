@@ -35,7 +35,7 @@ static uint64 audit_event_counter = 0;
 static DvPlan insert_audit = {
 	"INSERT INTO dvflag.audit (actor, client, action, target, detail) "
 	"VALUES ($1, $2, $3, $4, $5)",
-	5, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID}, NULL
+	5, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID}, NULL, false
 };
 
 void

@@ -113,6 +113,7 @@ typedef struct DvPlan
 	int			nargs;
 	Oid			argtypes[8];
 	SPIPlanPtr	plan;
+	bool		generic;		/* always the generic plan (array parameters) */
 } DvPlan;
 
 extern SPIPlanPtr dv_plan(DvPlan *p);
@@ -135,9 +136,5 @@ extern void dv_json_field_text(StringInfo buf, const char *key,
 							   const char *value);
 extern void dv_json_field_raw(StringInfo buf, const char *key,
 							  const char *raw);
-
-/* person.c */
-extern void dv_recompute_persons_from(const char *link_no_query,
-									  const char *statement, Oid acting);
 
 #endif

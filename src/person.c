@@ -29,17 +29,22 @@
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+#include "parser/parse_relation.h"
 
 #include "rules.h"
 
 #define UPDATE_BATCH 10000
 #define FETCH_BATCH 10000
+
+static Datum link_no_array(List *link_nos);
 
 static DvPlan update_persons = {
 	"UPDATE dvflag.person p"
@@ -49,7 +54,7 @@ static DvPlan update_persons = {
 	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 	"                  pg_catalog.unnest($4)) AS u(link_no, latest_id, nd_eff, sb_eff)"
 	" WHERE p.link_no OPERATOR(pg_catalog.=) u.link_no",
-	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, NULL
+	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, NULL, true
 };
 
 /* A person whose effective protection changed, for the audit. */
@@ -187,29 +192,6 @@ audit_protection_changes(List *changes, const char *statement, Oid acting)
  * one-column query, which may read the trigger's transition tables), and
  * audit the changes of their effective protection.
  */
-/*
- * As dv_recompute_persons_from, for the persons named in a text[]: the
- * persons an INSERT touched that existed before it.
- */
-static void recompute_persons(const char *affected, Datum link_nos,
-							  const char *statement, Oid acting);
-
-void
-dv_recompute_persons_from(const char *affected, const char *statement, Oid acting)
-{
-	recompute_persons(affected, (Datum) 0, statement, acting);
-}
-
-/* Run one statement of the recomputation; $1 is link_nos when given. */
-static int
-run(const char *sql, Datum link_nos)
-{
-	Oid			argtypes[1] = {TEXTARRAYOID};
-
-	return link_nos ? SPI_execute_with_args(sql, 1, argtypes, &link_nos, NULL, false, 0)
-		: SPI_execute(sql, false, 0);
-}
-
 /* One person's rows, as read by group_persons(). */
 typedef struct PersonGroup
 {
@@ -296,58 +278,68 @@ person_recomputed(PersonGroup *g, void *arg)
 			   g->old_nd, g->old_sb);
 }
 
-static void
-recompute_persons(const char *affected, Datum link_nos, const char *statement, Oid acting)
-{
-	StringInfoData sql;
-	SPIPlanPtr	plan;
-	Portal		cursor;
-	PersonBatch *batch = palloc(sizeof(PersonBatch));
+/*
+ * The statements of the full path, over the persons named in $1 (text[]).
+ * Each is planned once, generically: they read no transition table, so one
+ * plan serves a one-row UPDATE and a million-row one alike.  The LATERAL
+ * subquery with OFFSET 0 keeps the enrollments read by their person index,
+ * one person at a time; the planner has no statistics on link_no (see
+ * 20_tables.sql) and would otherwise pick a hash join over a full scan.
+ */
+static DvPlan create_persons = {
+	"INSERT INTO dvflag.person (link_no)"
+	" SELECT DISTINCT a.link_no COLLATE pg_catalog.\"C\" FROM pg_catalog.unnest($1) AS a(link_no)"
+	" WHERE a.link_no IS NOT NULL ORDER BY 1"
+	" ON CONFLICT (link_no) DO NOTHING",
+	1, {TEXTARRAYOID}, NULL, true
+};
+static DvPlan lock_persons = {
+	"SELECT pg_catalog.count(*) FROM ("
+	" SELECT 1 FROM dvflag.person p"
+	" WHERE p.link_no OPERATOR(pg_catalog.=) ANY ($1)"
+	" ORDER BY p.link_no COLLATE pg_catalog.\"C\" FOR UPDATE OF p) AS locked",
+	1, {TEXTARRAYOID}, NULL, true
+};
+static DvPlan read_persons = {
+	"SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb,"
+	"       p.nd_eff, p.sb_eff"
+	"  FROM dvflag.person p"
+	"  LEFT JOIN LATERAL (SELECT e.id, e.acquired_on, e.lost_on, e.nd, e.sb"
+	"                       FROM dvflag.enrollment e"
+	"                      WHERE e.link_no OPERATOR(pg_catalog.=) p.link_no COLLATE pg_catalog.\"default\""
+	"                     OFFSET 0) e ON true"
+	" WHERE p.link_no OPERATOR(pg_catalog.=) ANY ($1)"
+	" ORDER BY p.link_no COLLATE pg_catalog.\"C\"",
+	1, {TEXTARRAYOID}, NULL, true
+};
 
+/*
+ * Recompute every person named in link_nos (text[]), and audit the changes
+ * of their effective protection.
+ */
+static void
+recompute_persons(Datum link_nos, const char *statement, Oid acting)
+{
+	Portal		cursor;
+	PersonBatch *batch;
+
+	if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(link_nos)),
+					   ARR_DIMS(DatumGetArrayTypeP(link_nos))) == 0)
+		return;					/* the statement touched no row */
+	batch = palloc(sizeof(PersonBatch));
 	batch->n = 0;
 	batch->changes = NIL;
-	initStringInfo(&sql);
 
 	/* 1. every touched person has a row */
-	appendStringInfo(&sql,
-					 "INSERT INTO dvflag.person (link_no)"
-					 " SELECT DISTINCT a.link_no COLLATE pg_catalog.\"C\" FROM (%s) AS a(link_no)"
-					 " WHERE a.link_no IS NOT NULL ORDER BY 1"
-					 " ON CONFLICT (link_no) DO NOTHING", affected);
-	if (run(sql.data, link_nos) != SPI_OK_INSERT)
+	if (dv_exec(&create_persons, &link_nos, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "dvflag: could not create person rows");
-
 	/* 2. lock them, in one order */
-	resetStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SELECT pg_catalog.count(*) FROM ("
-					 " SELECT 1 FROM dvflag.person p"
-					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
-					 " ORDER BY p.link_no COLLATE pg_catalog.\"C\" FOR UPDATE OF p) AS locked", affected);
-	if (run(sql.data, link_nos) != SPI_OK_SELECT)
+	if (dv_exec(&lock_persons, &link_nos, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dvflag: could not lock person rows");
-
 	/* 3. read their enrollments under a snapshot taken after the locks */
-	resetStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb,"
-					 "       p.nd_eff, p.sb_eff"
-					 "  FROM dvflag.person p"
-					 "  LEFT JOIN dvflag.enrollment e"
-					 "         ON e.link_no OPERATOR(pg_catalog.=) p.link_no COLLATE pg_catalog.\"default\""
-					 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY (SELECT a.link_no FROM (%s) AS a(link_no))"
-					 " ORDER BY p.link_no COLLATE pg_catalog.\"C\"", affected);
-	{
-		Oid			argtypes[1] = {TEXTARRAYOID};
-
-		plan = SPI_prepare(sql.data, link_nos ? 1 : 0, argtypes);
-	}
-	if (plan == NULL)
-		elog(ERROR, "dvflag: could not plan the person scan");
-	cursor = SPI_cursor_open(NULL, plan, link_nos ? &link_nos : NULL, NULL, false);
+	cursor = SPI_cursor_open(NULL, dv_plan(&read_persons), &link_nos, NULL, false);
 	group_persons(cursor, person_recomputed, batch);
 	SPI_cursor_close(cursor);
-	SPI_freeplan(plan);
 
 	/* 4. write them, and audit what changed */
 	flush_persons(batch);
@@ -370,7 +362,7 @@ static DvPlan insert_new_persons = {
 	"                   pg_catalog.unnest($4)) AS u(link_no, latest_id, nd_eff, sb_eff)"
 	" ORDER BY u.link_no COLLATE pg_catalog.\"C\""
 	" ON CONFLICT (link_no) DO NOTHING RETURNING link_no, nd_eff, sb_eff",
-	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, NULL
+	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, NULL, true
 };
 
 /* Create the new persons of a batch; queue the existing ones. */
@@ -442,125 +434,295 @@ person_inserted(PersonGroup *g, void *arg)
 		flush_new_persons(np->batch, &np->existing, &np->changes);
 }
 
+/*
+ * The inserted rows in person order.  The plan (a sort of the transition
+ * table) is the same whatever the number of rows, so it is kept.
+ */
+static DvPlan inserted_rows = {
+	"SELECT r.link_no, false, r.id, r.acquired_on, r.lost_on, r.nd, r.sb, false, false"
+	"  FROM dvflag_new r ORDER BY r.link_no COLLATE pg_catalog.\"C\"",
+	0, {InvalidOid}, NULL, false
+};
+
 /* The persons an INSERT statement touched: fast path for new ones. */
 static void
 recompute_inserted(const char *statement, Oid acting)
 {
 	NewPersons	np = {palloc(sizeof(PersonBatch)), NIL, NIL};
 	Portal		cursor;
-	SPIPlanPtr	plan;
 
 	np.batch->n = 0;
 	np.batch->changes = NIL;
-	plan = SPI_prepare("SELECT r.link_no, false, r.id, r.acquired_on, r.lost_on, r.nd, r.sb, false, false"
-					   "  FROM dvflag_new r ORDER BY r.link_no COLLATE pg_catalog.\"C\"", 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "dvflag: could not plan the scan of the inserted rows");
-	cursor = SPI_cursor_open(NULL, plan, NULL, NULL, false);
+	cursor = SPI_cursor_open(NULL, dv_plan(&inserted_rows), NULL, NULL, false);
 	group_persons(cursor, person_inserted, &np);
 	SPI_cursor_close(cursor);
-	SPI_freeplan(plan);
 	flush_new_persons(np.batch, &np.existing, &np.changes);
 	pfree(np.batch);
 
 	/* the persons that already had a row: the full path */
 	if (np.existing != NIL)
-	{
-		Datum	   *items = palloc(sizeof(Datum) * list_length(np.existing));
-		int			n = 0;
-		ListCell   *lc;
-
-		foreach(lc, np.existing)
-			items[n++] = CStringGetTextDatum((char *) lfirst(lc));
-		recompute_persons("SELECT pg_catalog.unnest($1)",
-						  PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT)),
-						  statement, acting);
-	}
+		recompute_persons(link_no_array(np.existing), statement, acting);
 	audit_protection_changes(np.changes, statement, acting);
 }
 
-/* Flag change queries, by event: id, link_no, card, old flags, new flags. */
-#define CHANGE_COLUMNS "r.id, r.link_no, r.insurer_no, r.symbol, r.number, r.branch, "
-static const char *const changes_on_insert =
-"SELECT " CHANGE_COLUMNS "false, false, false, r.nd, r.sb, r.ar"
-" FROM dvflag_new r WHERE r.nd OR r.sb OR r.ar";
-static const char *const changes_on_delete =
-"SELECT " CHANGE_COLUMNS "r.nd, r.sb, r.ar, false, false, false"
-" FROM dvflag_old r WHERE r.nd OR r.sb OR r.ar";
-static const char *const changes_on_update =
-"SELECT " CHANGE_COLUMNS "o.nd, o.sb, o.ar, r.nd, r.sb, r.ar"
-" FROM dvflag_old o JOIN dvflag_new r ON r.id OPERATOR(pg_catalog.=) o.id"
-" WHERE o.nd OPERATOR(pg_catalog.<>) r.nd OR o.sb OPERATOR(pg_catalog.<>) r.sb"
-"    OR o.ar OPERATOR(pg_catalog.<>) r.ar";
+/*
+ * The transition tables are read here in C, with a read pointer of our own,
+ * rather than by SQL: a query over a transition table is parsed and planned
+ * on every statement (a saved plan would keep the row estimate of its first
+ * use), and that planning was most of the cost of a one-row set_flag.
+ */
+
+/* The enrollment columns the trigger reads, by attribute number. */
+typedef struct EnrollmentCols
+{
+	AttrNumber	id,
+				link_no,
+				insurer_no,
+				symbol,
+				number,
+				branch,
+				flag[3];		/* nd, sb, ar */
+} EnrollmentCols;
 
 static const char *const flag_names[3] = {"nd", "sb", "ar"};
 
-/* An UPDATE whose old rows do not all reappear with the same id. */
-static const char *const ids_changed =
-"SELECT 1 FROM dvflag_old o WHERE NOT EXISTS"
-" (SELECT 1 FROM dvflag_new r WHERE r.id OPERATOR(pg_catalog.=) o.id)";
+static AttrNumber
+column_of(Relation rel, const char *name)
+{
+	AttrNumber	att = attnameAttNum(rel, name, false);
+
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "dvflag: dvflag.enrollment has no column %s", name);
+	return att;
+}
+
+static void
+enrollment_cols(Relation rel, EnrollmentCols *c)
+{
+	c->id = column_of(rel, "id");
+	c->link_no = column_of(rel, "link_no");
+	c->insurer_no = column_of(rel, "insurer_no");
+	c->symbol = column_of(rel, "symbol");
+	c->number = column_of(rel, "number");
+	c->branch = column_of(rel, "branch");
+	for (int f = 0; f < 3; f++)
+		c->flag[f] = column_of(rel, flag_names[f]);
+}
+
+/* Call fn for every row of a transition table. */
+static void
+for_each_row(Tuplestorestate *ts, Relation rel,
+			 void (*fn) (TupleTableSlot *slot, void *arg), void *arg)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
+													&TTSOpsMinimalTuple);
+
+	tuplestore_select_read_pointer(ts, tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND));
+	tuplestore_rescan(ts);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+	{
+		fn(slot, arg);
+		ExecClearTuple(slot);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+static char *
+slot_text(TupleTableSlot *slot, AttrNumber att)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, att, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static bool
+slot_bool(TupleTableSlot *slot, AttrNumber att)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, att, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/* A row whose flags the statement changed, for the audit. */
+typedef struct FlagChange
+{
+	int64		id;
+	char	   *link_no;
+	char	   *target;			/* insurer_no/symbol/number/branch */
+	bool		old[3],
+				new[3];
+} FlagChange;
+
+/* An enrollment as seen by one side of the statement, keyed by id. */
+typedef struct RowFlags
+{
+	int64		id;				/* hash key */
+	bool		flag[3];
+	char	   *link_no;
+	char	   *target;
+} RowFlags;
+
+/* What a pass over the transition tables collects. */
+typedef struct TransitionPass
+{
+	EnrollmentCols cols;
+	HTAB	   *new_rows;		/* UPDATE: new rows by id */
+	List	   *changes;		/* of FlagChange */
+	List	   *link_nos;		/* of char *, every person touched */
+	bool		old_side;		/* reading the old table */
+} TransitionPass;
+
+static void
+read_row(TupleTableSlot *slot, const EnrollmentCols *c, RowFlags *r)
+{
+	char	   *symbol = slot_text(slot, c->symbol);
+	bool		isnull;
+
+	r->id = DatumGetInt64(slot_getattr(slot, c->id, &isnull));
+	r->link_no = slot_text(slot, c->link_no);
+	r->target = psprintf("%s/%s/%s/%s", slot_text(slot, c->insurer_no),
+						 symbol ? symbol : "", slot_text(slot, c->number),
+						 slot_text(slot, c->branch));
+	for (int f = 0; f < 3; f++)
+		r->flag[f] = slot_bool(slot, c->flag[f]);
+}
+
+static void
+add_change(TransitionPass *t, const RowFlags *r, const bool *old, const bool *new)
+{
+	FlagChange *fc;
+
+	if (old[0] == new[0] && old[1] == new[1] && old[2] == new[2])
+		return;
+	fc = palloc(sizeof(FlagChange));
+	fc->id = r->id;
+	fc->link_no = r->link_no;
+	fc->target = r->target;
+	memcpy(fc->old, old, sizeof(fc->old));
+	memcpy(fc->new, new, sizeof(fc->new));
+	t->changes = lappend(t->changes, fc);
+}
+
+/* INSERT (new rows) or DELETE (old rows): every set flag is a change. */
+static void
+row_inserted_or_deleted(TupleTableSlot *slot, void *arg)
+{
+	TransitionPass *t = arg;
+	static const bool none[3] = {false, false, false};
+	RowFlags	r;
+
+	read_row(slot, &t->cols, &r);
+	t->link_nos = lappend(t->link_nos, r.link_no);
+	if (t->old_side)
+		add_change(t, &r, r.flag, none);
+	else
+		add_change(t, &r, none, r.flag);
+}
+
+/* UPDATE, new side: remember each row by id. */
+static void
+row_updated_new(TupleTableSlot *slot, void *arg)
+{
+	TransitionPass *t = arg;
+	RowFlags	r;
+	RowFlags   *entry;
+	bool		found;
+
+	read_row(slot, &t->cols, &r);
+	entry = hash_search(t->new_rows, &r.id, HASH_ENTER, &found);
+	*entry = r;
+	t->link_nos = lappend(t->link_nos, r.link_no);
+}
+
+/* UPDATE, old side: pair with the new row of the same id. */
+static void
+row_updated_old(TupleTableSlot *slot, void *arg)
+{
+	TransitionPass *t = arg;
+	RowFlags	r;
+	RowFlags   *now;
+
+	read_row(slot, &t->cols, &r);
+	now = hash_search(t->new_rows, &r.id, HASH_FIND, NULL);
+	if (now == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("the id of an enrollment cannot be changed"),
+				 errdetail("The id pairs every change with its audit and orders registrations.")));
+	t->link_nos = lappend(t->link_nos, r.link_no);
+	add_change(t, now, r.flag, now->flag);
+}
 
 /* Audit each flag change of the statement; refuse it without a reason. */
 static void
-audit_flag_changes(const char *query, const char *statement, Oid acting)
+audit_flag_changes(List *changes, const char *statement, Oid acting)
 {
-	SPITupleTable *tt;
-	uint64		n;
+	ListCell   *lc;
 	char	   *reason;
 
-	if (SPI_execute(query, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "dvflag: could not read the flag changes");
-	n = SPI_processed;
-	if (n == 0)
+	if (changes == NIL)
 		return;
-	tt = SPI_tuptable;
-	SPI_tuptable = NULL;		/* keep it while auditing runs more SPI */
-
 	reason = dv_current_reason();
 	if (reason == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a reason is required to change nd, sb or ar"),
-				 errdetail("%s would change a flag of %llu enrollment(s); nothing was changed.",
-						   statement, (unsigned long long) n),
+				 errdetail("%s would change a flag of %d enrollment(s); nothing was changed.",
+						   statement, list_length(changes)),
 				 errhint("Use dvflag.set_flag(..., reason), or SET LOCAL dvflag.reason = '...' before the statement.")));
 
-	for (uint64 i = 0; i < n; i++)
+	foreach(lc, changes)
 	{
-		HeapTuple	tup = tt->vals[i];
-		TupleDesc	desc = tt->tupdesc;
-		char	   *link_no = SPI_getvalue(tup, desc, 2);
-		char	   *insurer_no = SPI_getvalue(tup, desc, 3);
-		char	   *symbol = SPI_getvalue(tup, desc, 4);
-		char	   *number = SPI_getvalue(tup, desc, 5);
-		char	   *branch = SPI_getvalue(tup, desc, 6);
-		char	   *target = psprintf("%s/%s/%s/%s", insurer_no,
-									  symbol ? symbol : "", number, branch);
+		FlagChange *fc = lfirst(lc);
 
 		for (int f = 0; f < 3; f++)
 		{
-			bool		isnull;
-			bool		old = DatumGetBool(SPI_getbinval(tup, desc, 7 + f, &isnull));
-			bool		new = DatumGetBool(SPI_getbinval(tup, desc, 10 + f, &isnull));
 			StringInfoData d;
 
-			if (old == new)
+			if (fc->old[f] == fc->new[f])
 				continue;
 			initStringInfo(&d);
 			appendStringInfoChar(&d, '{');
 			dv_json_field_text(&d, "flag", flag_names[f]);
-			dv_json_field_raw(&d, "old", old ? "true" : "false");
-			dv_json_field_raw(&d, "new", new ? "true" : "false");
+			dv_json_field_raw(&d, "old", fc->old[f] ? "true" : "false");
+			dv_json_field_raw(&d, "new", fc->new[f] ? "true" : "false");
 			dv_json_field_text(&d, "reason", reason);
 			dv_json_field_text(&d, "via", statement);
-			dv_json_field_raw(&d, "enrollment_id", SPI_getvalue(tup, desc, 1));
-			dv_json_field_text(&d, "link_no", link_no);
+			dv_json_field_raw(&d, "enrollment_id", psprintf(INT64_FORMAT, fc->id));
+			dv_json_field_text(&d, "link_no", fc->link_no);
 			appendStringInfoChar(&d, '}');
-			dv_audit(DV_AUDIT_TABLE, acting, "flag_change", target, d.data);
+			dv_audit(DV_AUDIT_TABLE, acting, "flag_change", fc->target, d.data);
 			pfree(d.data);
 		}
 	}
-	SPI_freetuptable(tt);
+}
+
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* A list of link_nos as a text[], sorted in "C" order, without repeats. */
+static Datum
+link_no_array(List *link_nos)
+{
+	int			n = list_length(link_nos);
+	char	  **names = palloc(sizeof(char *) * (n + 1));
+	Datum	   *items = palloc(sizeof(Datum) * (n + 1));
+	int			k = 0;
+	ListCell   *lc;
+
+	n = 0;
+	foreach(lc, link_nos)
+		names[n++] = lfirst(lc);
+	qsort(names, n, sizeof(char *), cmp_cstring);
+	for (int i = 0; i < n; i++)
+		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
+			items[k++] = CStringGetTextDatum(names[i]);
+	return PointerGetDatum(construct_array(items, k, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 PG_FUNCTION_INFO_V1(dvflag_enrollment_changed);
@@ -573,12 +735,14 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	const char *statement;
 	Oid			acting;
 	DvSavedUser saved;
+	TransitionPass t = {0};
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		elog(ERROR, "dvflag_enrollment_changed: must be an AFTER ... FOR EACH STATEMENT trigger");
 	ev = td->tg_event;
 	acting = OidIsValid(dv_acting_override) ? dv_acting_override : GetUserId();
+	enrollment_cols(td->tg_relation, &t.cols);
 
 	dv_become_owner(&saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -589,28 +753,33 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(ev))
 	{
 		statement = dv_reason_override ? "set_flag" : "INSERT";
-		audit_flag_changes(changes_on_insert, statement, acting);
+		for_each_row(td->tg_newtable, td->tg_relation, row_inserted_or_deleted, &t);
+		audit_flag_changes(t.changes, statement, acting);
 		recompute_inserted(statement, acting);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(ev))
 	{
+		HASHCTL		ctl;
+
 		statement = dv_reason_override ? "set_flag" : "UPDATE";
-		if (SPI_execute(ids_changed, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "dvflag: could not compare the ids");
-		if (SPI_processed > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_GENERATED_ALWAYS),
-					 errmsg("the id of an enrollment cannot be changed"),
-					 errdetail("The id pairs every change with its audit and orders registrations.")));
-		audit_flag_changes(changes_on_update, statement, acting);
-		dv_recompute_persons_from("SELECT r.link_no FROM dvflag_new r"
-								  " UNION SELECT o.link_no FROM dvflag_old o", statement, acting);
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(RowFlags);
+		ctl.hcxt = CurrentMemoryContext;
+		t.new_rows = hash_create("dvflag updated rows", 64, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		for_each_row(td->tg_newtable, td->tg_relation, row_updated_new, &t);
+		t.old_side = true;
+		for_each_row(td->tg_oldtable, td->tg_relation, row_updated_old, &t);
+		audit_flag_changes(t.changes, statement, acting);
+		recompute_persons(link_no_array(t.link_nos), statement, acting);
 	}
 	else if (TRIGGER_FIRED_BY_DELETE(ev))
 	{
 		statement = "DELETE";
-		audit_flag_changes(changes_on_delete, statement, acting);
-		dv_recompute_persons_from("SELECT o.link_no FROM dvflag_old o", statement, acting);
+		t.old_side = true;
+		for_each_row(td->tg_oldtable, td->tg_relation, row_inserted_or_deleted, &t);
+		audit_flag_changes(t.changes, statement, acting);
+		recompute_persons(link_no_array(t.link_nos), statement, acting);
 	}
 
 	SPI_finish();
@@ -621,7 +790,7 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 static DvPlan person_in_use = {
 	"SELECT 1 FROM dvflag.enrollment e"
 	" WHERE e.link_no OPERATOR(pg_catalog.=) $1 COLLATE pg_catalog.\"default\" LIMIT 1",
-	1, {TEXTOID}, NULL
+	1, {TEXTOID}, NULL, false
 };
 
 PG_FUNCTION_INFO_V1(dvflag_person_guard);

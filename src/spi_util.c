@@ -3,6 +3,9 @@
  *
  * Each DvPlan is prepared on first use in a backend and kept (SPI_keepplan)
  * for the backend's life; the plan cache re-plans it after invalidation.
+ * A plan marked generic is never re-planned for its parameter values: its
+ * parameters are arrays of any length, and planning each call for the
+ * length at hand cost more than the statement.
  * Every statement names its objects and operators with their schema, and
  * every function calling these runs with a pinned search_path.  Callers
  * must be inside SPI_connect().
@@ -16,7 +19,8 @@ dv_plan(DvPlan *p)
 {
 	if (p->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(p->sql, p->nargs, p->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(p->sql, p->nargs, p->argtypes,
+											  p->generic ? CURSOR_OPT_GENERIC_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "dvflag: SPI_prepare failed (%s): %s",
