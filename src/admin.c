@@ -135,8 +135,8 @@ static DvPlan delete_staff = {
 };
 
 /* The insurers that role may act for, as a text[] Datum (SPI connected). */
-static Datum
-insurers_of(Oid role)
+Datum
+dv_insurers_of(Oid role)
 {
 	Datum		arg = ObjectIdGetDatum(role);
 	Datum	   *items;
@@ -152,9 +152,23 @@ insurers_of(Oid role)
 	return PointerGetDatum(construct_array(items, (int) SPI_processed, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+/* P0002 unless the insurer exists (SPI connected). */
+void
+dv_require_insurer(const char *insurer_no)
+{
+	Datum		arg = CStringGetTextDatum(insurer_no);
+
+	dv_exec(&find_insurer, &arg, NULL, true, 1);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no insurer %s", insurer_no),
+				 errhint("Insert the insurer into dvflag.insurer first.")));
+}
+
 /* May 'caller' act for this insurer: admin, or staff mapped to it? */
-static bool
-may_act_for_insurer(Oid caller, const char *insurer_no)
+bool
+dv_may_act_for_insurer(Oid caller, const char *insurer_no)
 {
 	ArrayType  *a;
 	Datum	   *items;
@@ -162,7 +176,7 @@ may_act_for_insurer(Oid caller, const char *insurer_no)
 
 	if (dv_role_has(caller, DV_ROLE_ADMIN))
 		return true;
-	a = DatumGetArrayTypeP(insurers_of(caller));
+	a = DatumGetArrayTypeP(dv_insurers_of(caller));
 	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
 	for (int i = 0; i < n; i++)
 		if (strcmp(TextDatumGetCString(items[i]), insurer_no) == 0)
@@ -171,8 +185,8 @@ may_act_for_insurer(Oid caller, const char *insurer_no)
 }
 
 /* Is the person enrolled at one of these insurers (a text[] Datum)? */
-static bool
-person_at(const char *link_no, Datum insurers)
+bool
+dv_person_at(const char *link_no, Datum insurers)
 {
 	Datum		args[2];
 
@@ -180,13 +194,6 @@ person_at(const char *link_no, Datum insurers)
 	args[1] = insurers;
 	dv_exec(&person_at_insurers, args, NULL, true, 1);
 	return SPI_processed > 0;
-}
-
-static void
-connect(void)
-{
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dvflag: SPI_connect failed");
 }
 
 /*
@@ -254,8 +261,8 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 	reason = text_to_cstring(PG_GETARG_TEXT_PP(6));
 
 	dv_become_owner(&saved);
-	connect();
-	if (!may_act_for_insurer(caller, c.insurer_no))
+	dv_spi_connect();
+	if (!dv_may_act_for_insurer(caller, c.insurer_no))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for insurer %s", c.insurer_no),
@@ -296,7 +303,7 @@ dvflag_protected(PG_FUNCTION_ARGS)
 	Datum		arg = CStringGetTextDatum(link_no);
 	bool		result = false;
 
-	connect();
+	dv_spi_connect();
 	dv_exec(&find_person, &arg, NULL, true, 1);
 	if (SPI_processed == 1)
 		result = dv_hide_address(dv_col_bool(SPI_tuptable->vals[0], 1),
@@ -319,7 +326,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	StringInfoData d;
 
 	dv_refuse_in_restricted_operation("dvflag.register_card()");
-	connect();
+	dv_spi_connect();
 	tup = enrollment_of(&c, true);
 	link_no = dv_col_text(tup, 2);
 	sb_eff = dv_col_bool(tup, 6);
@@ -385,12 +392,12 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 
 	dv_refuse_in_restricted_operation("dvflag.stop_card()");
 	dv_become_owner(&saved);
-	connect();
+	dv_spi_connect();
 	is_admin = dv_role_has(caller, DV_ROLE_ADMIN);
 	if (!is_admin)
 	{
 		/* rights before existence: staff of no insurer learn nothing */
-		staff_of = insurers_of(caller);
+		staff_of = dv_insurers_of(caller);
 		if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(staff_of)),
 						   ARR_DIMS(DatumGetArrayTypeP(staff_of))) == 0)
 			ereport(ERROR,
@@ -406,7 +413,7 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 				 errmsg("no card with serial %s", card_serial)));
 	link_no = dv_col_text(SPI_tuptable->vals[0], 1);
 	stopped = dv_col_bool(SPI_tuptable->vals[0], 2);
-	if (!is_admin && !person_at(link_no, staff_of))
+	if (!is_admin && !dv_person_at(link_no, staff_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to stop card %s", card_serial),
@@ -469,7 +476,7 @@ dvflag_set_proxy(PG_FUNCTION_ARGS)
 	Datum		values[2];
 
 	dv_refuse_in_restricted_operation("dvflag.set_proxy()");
-	connect();
+	dv_spi_connect();
 	principal = principal_of_card(card_serial);
 	if (strcmp(principal, agent) == 0)
 		ereport(ERROR,
@@ -502,7 +509,7 @@ dvflag_remove_proxy(PG_FUNCTION_ARGS)
 	bool		removed;
 
 	dv_refuse_in_restricted_operation("dvflag.remove_proxy()");
-	connect();
+	dv_spi_connect();
 	principal = principal_of_card(card_serial);
 	values[0] = CStringGetTextDatum(principal);
 	values[1] = CStringGetTextDatum(agent);
@@ -533,8 +540,8 @@ dvflag_remove_proxy_for(PG_FUNCTION_ARGS)
 
 	dv_refuse_in_restricted_operation("dvflag.remove_proxy_for()");
 	dv_become_owner(&saved);
-	connect();
-	if (!dv_role_has(caller, DV_ROLE_ADMIN) && !person_at(principal, insurers_of(caller)))
+	dv_spi_connect();
+	if (!dv_role_has(caller, DV_ROLE_ADMIN) && !dv_person_at(principal, dv_insurers_of(caller)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to remove a proxy of %s", principal),
@@ -573,7 +580,7 @@ dvflag_declare_disaster(PG_FUNCTION_ARGS)
 	values[1] = PG_GETARG_DATUM(1);
 	values[2] = CStringGetTextDatum(note);
 	dv_refuse_in_restricted_operation("dvflag.declare_disaster()");
-	connect();
+	dv_spi_connect();
 	dv_exec(&insert_disaster, values, NULL, false, 0);
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool){0}));
 	initStringInfo(&d);
@@ -600,7 +607,7 @@ dvflag_end_disaster(PG_FUNCTION_ARGS)
 				 errmsg("id must not be NULL")));
 	arg = PG_GETARG_DATUM(0);
 	dv_refuse_in_restricted_operation("dvflag.end_disaster()");
-	connect();
+	dv_spi_connect();
 	dv_exec(&find_disaster, &arg, NULL, false, 0);
 	if (SPI_processed == 0)
 		ereport(ERROR,
@@ -630,14 +637,9 @@ map_insurer(FunctionCallInfo fcinfo, bool grant)
 	insurer_no = dv_required_text_arg(fcinfo, 1, "insurer_no");
 	dv_check_insurer_no_arg(insurer_no);
 	dv_refuse_in_restricted_operation(grant ? "dvflag.grant_insurer()" : "dvflag.revoke_insurer()");
-	connect();
+	dv_spi_connect();
 	values[0] = CStringGetTextDatum(insurer_no);
-	dv_exec(&find_insurer, values, NULL, false, 0);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no insurer %s", insurer_no),
-				 errhint("Insert the insurer into dvflag.insurer first.")));
+	dv_require_insurer(insurer_no);
 	values[0] = ObjectIdGetDatum(role);
 	values[1] = CStringGetTextDatum(insurer_no);
 	dv_exec(grant ? &insert_staff : &delete_staff, values, NULL, false, 0);
@@ -680,8 +682,8 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 	DvSavedUser saved;
 
 	dv_become_owner(&saved);
-	connect();
-	result = insurers_of(caller);
+	dv_spi_connect();
+	result = dv_insurers_of(caller);
 	/* copy out of the SPI context before SPI_finish frees it */
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);

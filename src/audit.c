@@ -157,11 +157,12 @@ dvflag_refuse_change(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "dvflag_refuse_change: not called as a trigger");
 	rel = RelationGetRelationName(td->tg_relation);
-	if (strcmp(rel, "audit") == 0)
+	if (strcmp(rel, "audit") == 0 || strcmp(rel, "provision_record") == 0 ||
+		strcmp(rel, "provision_mark") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("dvflag.audit is append-only"),
-				 errdetail("Audit rows cannot be updated, deleted or truncated, not even by their owner.")));
+				 errmsg("dvflag.%s is append-only", rel),
+				 errdetail("Its rows cannot be updated, deleted or truncated, not even by their owner.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("TRUNCATE of dvflag.%s is not allowed", rel),

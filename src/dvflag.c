@@ -40,6 +40,7 @@ PG_MODULE_MAGIC;
 
 char	   *dv_reason_setting = NULL;
 char	   *dv_client_setting = NULL;
+int			dv_request_validity = 7 * 24 * 60;
 const char *dv_reason_override = NULL;
 Oid			dv_acting_override = InvalidOid;
 
@@ -72,6 +73,12 @@ _PG_init(void)
 							   "session or transaction, e.g. an institution code and a staff id.",
 							   &dv_client_setting, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("dvflag.request_validity",
+							"How long a request for information may wait for staff before it expires.",
+							"A pending request (AR on the enrollment or item) past this period is closed "
+							"as expired by dvflag.expire_requests() or when its requester asks for it.",
+							&dv_request_validity, 7 * 24 * 60, 1, 365 * 24 * 60, PGC_SUSET,
+							GUC_UNIT_MIN, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("dvflag");
 	dv_store_init();
 

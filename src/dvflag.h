@@ -111,12 +111,13 @@ typedef struct DvPlan
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[8];
+	Oid			argtypes[12];
 	SPIPlanPtr	plan;
 	bool		generic;		/* always the generic plan (array parameters) */
 } DvPlan;
 
 extern SPIPlanPtr dv_plan(DvPlan *p);
+extern void dv_spi_connect(void);
 extern int	dv_exec(DvPlan *p, Datum *values, const char *nulls, bool read_only,
 					long count);
 extern bool dv_col_bool(HeapTuple tup, int col);
@@ -136,5 +137,14 @@ extern void dv_json_field_text(StringInfo buf, const char *key,
 							   const char *value);
 extern void dv_json_field_raw(StringInfo buf, const char *key,
 							  const char *raw);
+
+/* admin.c: the insurer scope of a role (SPI connected, as the owner). */
+extern Datum dv_insurers_of(Oid role);	/* text[] */
+extern bool dv_may_act_for_insurer(Oid caller, const char *insurer_no);
+extern bool dv_person_at(const char *link_no, Datum insurers);
+extern void dv_require_insurer(const char *insurer_no);	/* P0002 if none */
+
+/* Settings of information provision (dvflag.c). */
+extern int	dv_request_validity;	/* minutes */
 
 #endif

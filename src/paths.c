@@ -81,23 +81,17 @@ typedef enum CardPath
 } CardPath;
 
 /*
- * Rows 1, 2 and 4: the person of an active card, or the principal of its
- * holder when a proxy relation exists; nothing otherwise.
+ * The person a card call is about: the holder of an active card, or, when
+ * principal_link_no (argument 1) is given on a portal path, the principal
+ * of a proxy relation with the holder.  NULL: nothing to show.
  */
-static Datum
-card_path(FunctionCallInfo fcinfo, CardPath path)
+static char *
+card_person(FunctionCallInfo fcinfo, bool portal)
 {
-	ReturnSetInfo *rsinfo = begin_result(fcinfo);
 	char	   *card_serial = dv_optional_text_arg(fcinfo, 0);
-	char	   *principal = NULL;
+	char	   *principal = portal ? dv_optional_text_arg(fcinfo, 1) : NULL;
 	char	   *person;
-	DvPersonFlags flags;
-	DvEnrollment *rows;
-	int			n;
-	int32		today = 0;
 
-	if (path != PATH_CLINIC_BY_CARD)
-		principal = dv_optional_text_arg(fcinfo, 1);
 	if (card_serial == NULL || dv_text_is_blank(card_serial))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -106,16 +100,28 @@ card_path(FunctionCallInfo fcinfo, CardPath path)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("principal_link_no must be NULL or not empty")));
-
 	person = dv_active_card_holder(card_serial);
+	if (person == NULL || principal == NULL)
+		return person;
+	return dv_is_proxy(principal, person) ? principal : NULL;
+}
+
+/*
+ * Rows 1, 2 and 4: the person of an active card, or the principal of its
+ * holder when a proxy relation exists; nothing otherwise.
+ */
+static Datum
+card_path(FunctionCallInfo fcinfo, CardPath path)
+{
+	ReturnSetInfo *rsinfo = begin_result(fcinfo);
+	char	   *person = card_person(fcinfo, path != PATH_CLINIC_BY_CARD);
+	DvPersonFlags flags;
+	DvEnrollment *rows;
+	int			n;
+	int32		today = 0;
+
 	if (person == NULL)
 		return (Datum) 0;
-	if (principal != NULL)
-	{
-		if (!dv_is_proxy(principal, person))
-			return (Datum) 0;
-		person = principal;
-	}
 	flags = dv_person_flags(person);
 	if (!flags.found)
 		return (Datum) 0;		/* fail closed: no known state, no answer */
@@ -163,6 +169,29 @@ Datum
 dvflag_clinic_by_card(PG_FUNCTION_ARGS)
 {
 	return card_path(fcinfo, PATH_CLINIC_BY_CARD);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_portal_exchange_history);
+/*
+ * Row 3: the person's provision records that completed normally and carry
+ * no non-disclosure mark, set at completion or appended since.
+ */
+Datum
+dvflag_portal_exchange_history(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = begin_result(fcinfo);
+	char	   *person = card_person(fcinfo, true);
+	DvRecord   *records;
+	int			n;
+
+	if (person == NULL)
+		return (Datum) 0;
+	n = dv_records_of(person, &records);
+	for (int i = 0; i < n; i++)
+		if (dv_exchange_shown(records[i].provided, records[i].nd_mark, records[i].mark_appended))
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+								 records[i].values, records[i].nulls);
+	return (Datum) 0;
 }
 
 PG_FUNCTION_INFO_V1(dvflag_clinic_by_insurance_card);

@@ -87,3 +87,51 @@ dv_address_fragment_counts(bool hide_address)
 {
 	return !hide_address;
 }
+
+/* §6: AR on the enrollment or on the item stops the automatic answer. */
+bool
+dv_answers_automatically(bool enrollment_ar, bool item_ar)
+{
+	return !(enrollment_ar || item_ar);
+}
+
+/* §6: NDC, or ND on the enrollment or the item when the provision completes. */
+bool
+dv_mark_required(bool ndc, bool enrollment_nd, bool item_nd)
+{
+	return ndc || enrollment_nd || item_nd;
+}
+
+/*
+ * §6: a manual answer may add the mark; it may remove a mark that ND
+ * requires only with an override and its reason; the requester's NDC is
+ * theirs and is never removed by the provider.
+ */
+DvMarkDecision
+dv_decide_mark(bool ndc, bool enrollment_nd, bool item_nd, DvMarkChoice choice,
+			   bool override_reason_given)
+{
+	bool		required = dv_mark_required(ndc, enrollment_nd, item_nd);
+
+	switch (choice)
+	{
+		case DV_MARK_ADD:
+			return DV_MARK_SET;
+		case DV_MARK_REMOVE:
+			if (ndc)
+				return DV_MARK_REFUSED_NDC;
+			if (!required)
+				return DV_MARK_UNSET;
+			return override_reason_given ? DV_MARK_OVERRIDDEN : DV_MARK_NEEDS_REASON;
+		case DV_MARK_AS_REQUIRED:
+			break;
+	}
+	return required ? DV_MARK_SET : DV_MARK_UNSET;
+}
+
+/* §3 row 3 and §6: completed normally and unmarked, or not shown at all. */
+bool
+dv_exchange_shown(bool provided, bool marked_at_completion, bool mark_appended)
+{
+	return provided && !marked_at_completion && !mark_appended;
+}

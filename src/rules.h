@@ -58,4 +58,46 @@ bool		dv_enrollment_is_current(int32_t acquired_on, bool lost,
 /* §3 row 6: may an address fragment select P?  (no address oracle) */
 bool		dv_address_fragment_counts(bool hide_address);
 
+/*
+ * §6, information provision.  An answer goes out automatically unless AR
+ * is set on the enrollment or on the item at that insurer.
+ */
+bool		dv_answers_automatically(bool enrollment_ar, bool item_ar);
+
+/*
+ * §6: the non-disclosure mark a provision record must carry when the
+ * provision completes: the requester's NDC, or ND on the enrollment or on
+ * the item at that moment.
+ */
+bool		dv_mark_required(bool ndc, bool enrollment_nd, bool item_nd);
+
+/* What the person answering asks for the mark (manual answers only). */
+typedef enum DvMarkChoice
+{
+	DV_MARK_AS_REQUIRED,		/* no choice: the mark follows the flags */
+	DV_MARK_ADD,				/* mark it, required or not */
+	DV_MARK_REMOVE				/* no mark, even where ND requires one */
+} DvMarkChoice;
+
+/* How a completion's mark was decided. */
+typedef enum DvMarkDecision
+{
+	DV_MARK_SET,				/* the record is marked */
+	DV_MARK_UNSET,				/* the record is not marked */
+	DV_MARK_OVERRIDDEN,			/* ND required a mark; an override removed it */
+	DV_MARK_REFUSED_NDC,		/* removing the requester's NDC: refused */
+	DV_MARK_NEEDS_REASON		/* removing ND's mark without a reason: refused */
+} DvMarkDecision;
+
+DvMarkDecision dv_decide_mark(bool ndc, bool enrollment_nd, bool item_nd,
+							  DvMarkChoice choice, bool override_reason_given);
+
+/*
+ * §3 row 3: is a provision record shown in the portal's exchange history?
+ * Only a record that completed normally (provided) and carries no mark,
+ * whether set at completion or appended later.
+ */
+bool		dv_exchange_shown(bool provided, bool marked_at_completion,
+							  bool mark_appended);
+
 #endif

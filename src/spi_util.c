@@ -60,3 +60,10 @@ dv_col_text(HeapTuple tup, int col)
 
 	return isnull ? NULL : TextDatumGetCString(d);
 }
+
+void
+dv_spi_connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dvflag: SPI_connect failed");
+}

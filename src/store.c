@@ -42,13 +42,17 @@ enum
 {
 	R_ENROLLMENT, R_ENROLLMENT_CARD, R_ENROLLMENT_PERSON, R_ENROLLMENT_KANA,
 	R_ENROLLMENT_NAME, R_INSURER, R_INSURER_PKEY, R_PERSON, R_PERSON_PKEY,
-	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER, R_COUNT
+	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER,
+	/* since 1.1: resolved when present, so that 1.0's paths work without */
+	R_RECORD, R_RECORD_PERSON, R_MARK, R_MARK_RECORD, R_COUNT
 };
+#define R_FIRST_OPTIONAL R_RECORD
 static const char *const relation_names[R_COUNT] = {
 	"enrollment", "enrollment_insurance_card", "enrollment_person",
 	"enrollment_disaster_kana", "enrollment_disaster_name", "insurer",
 	"insurer_pkey", "person", "person_pkey", "card", "card_pkey", "proxy",
-	"proxy_pkey", "disaster"
+	"proxy_pkey", "disaster", "provision_record", "provision_record_person",
+	"provision_mark", "provision_mark_record"
 };
 
 /* Enrollment columns read into a DvEnrollment, in Q_ order where they map. */
@@ -73,7 +77,15 @@ typedef struct DvCatalog
 	AttrNumber	d_starts,
 				d_ends,
 				d_ended_at;
+	AttrNumber	r_att[X_NATTS];	/* provision_record columns by X_ position */
+	AttrNumber	r_outcome,
+				r_nd_mark;
 } DvCatalog;
+
+/* provision_record columns read into a DvRecord, in X_ order where they map. */
+static const char *const record_columns[] = {
+	"id", "requested_at", "completed_at", "requester", "insurer_no", NULL, "item_code"
+};
 
 static DvCatalog cat;
 
@@ -124,7 +136,7 @@ load_catalog(void)
 	for (int i = 0; i < R_COUNT; i++)
 	{
 		cat.oid[i] = get_relname_relid(relation_names[i], nsp);
-		if (!OidIsValid(cat.oid[i]))
+		if (!OidIsValid(cat.oid[i]) && i < R_FIRST_OPTIONAL)
 			elog(ERROR, "dvflag: relation dvflag.%s is missing", relation_names[i]);
 	}
 	for (int q = 0; q < Q_NATTS; q++)
@@ -141,6 +153,14 @@ load_catalog(void)
 	cat.d_starts = column(cat.oid[R_DISASTER], "starts");
 	cat.d_ends = column(cat.oid[R_DISASTER], "ends");
 	cat.d_ended_at = column(cat.oid[R_DISASTER], "ended_at");
+	if (OidIsValid(cat.oid[R_RECORD]))
+	{
+		for (int x = 0; x < X_NATTS; x++)
+			cat.r_att[x] = record_columns[x] ? column(cat.oid[R_RECORD], record_columns[x])
+				: InvalidAttrNumber;
+		cat.r_outcome = column(cat.oid[R_RECORD], "outcome");
+		cat.r_nd_mark = column(cat.oid[R_RECORD], "nd_mark");
+	}
 	cat.valid = true;
 }
 
@@ -333,18 +353,28 @@ dv_enrollments_by_birth(DateADT birth_date, bool by_kana, const char *folded,
 	return n;
 }
 
-void
-dv_fill_insurer_name(DvEnrollment *e)
+/* The name of an insurer; *isnull when there is none. */
+static Datum
+insurer_name(const char *insurer_no, bool *isnull)
 {
 	ScanKeyData key;
 	DvScan		s;
+	Datum		name = (Datum) 0;
 
-	load_catalog();
-	text_key(&key, 1, e->insurer_no);
+	*isnull = true;
+	text_key(&key, 1, insurer_no);
 	scan_begin(&s, R_INSURER, R_INSURER_PKEY, &key, 1);
 	if (scan_next(&s))
-		e->values[Q_INSURER_NAME] = copy_value(s.slot, cat.i_name, &e->nulls[Q_INSURER_NAME]);
+		name = copy_value(s.slot, cat.i_name, isnull);
 	scan_end(&s);
+	return name;
+}
+
+void
+dv_fill_insurer_name(DvEnrollment *e)
+{
+	load_catalog();
+	e->values[Q_INSURER_NAME] = insurer_name(e->insurer_no, &e->nulls[Q_INSURER_NAME]);
 }
 
 char *
@@ -438,4 +468,96 @@ dv_disaster_declared(TimestampTz at)
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return declared;
+}
+
+static int
+by_requested_then_id(const void *a, const void *b)
+{
+	const DvRecord *x = a,
+			   *y = b;
+	TimestampTz tx = DatumGetTimestampTz(x->values[X_REQUESTED_AT]),
+				ty = DatumGetTimestampTz(y->values[X_REQUESTED_AT]);
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+/* Has a mark been appended to this record since it completed? */
+static bool
+mark_appended(int64 record_id)
+{
+	ScanKeyData key;
+	DvScan		s;
+	bool		found;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(record_id));
+	scan_begin(&s, R_MARK, R_MARK_RECORD, &key, 1);
+	found = scan_next(&s);
+	scan_end(&s);
+	return found;
+}
+
+int
+dv_records_of(const char *link_no, DvRecord **out)
+{
+	ScanKeyData key;
+	DvScan		s;
+	int			n = 0,
+				max = 4;
+	DvRecord   *rows;
+
+	load_catalog();
+	if (!OidIsValid(cat.oid[R_RECORD]))
+	{
+		cat.valid = false;		/* created since? look again, once */
+		load_catalog();
+		if (!OidIsValid(cat.oid[R_RECORD]))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("dvflag.provision_record does not exist"),
+					 errhint("ALTER EXTENSION dvflag UPDATE")));
+	}
+	rows = palloc(sizeof(DvRecord) * max);
+	text_key(&key, 1, link_no);
+	scan_begin(&s, R_RECORD, R_RECORD_PERSON, &key, 1);
+	while (scan_next(&s))
+	{
+		DvRecord   *r;
+		char	   *outcome;
+		bool		isnull;
+
+		if (n == max)
+			rows = repalloc(rows, sizeof(DvRecord) * (max *= 2));
+		r = &rows[n++];
+		for (int x = 0; x < X_NATTS; x++)
+		{
+			if (cat.r_att[x] == InvalidAttrNumber)
+			{
+				r->values[x] = (Datum) 0;
+				r->nulls[x] = true;
+				continue;
+			}
+			r->values[x] = copy_value(s.slot, cat.r_att[x], &r->nulls[x]);
+		}
+		r->id = DatumGetInt64(r->values[X_RECORD_ID]);
+		outcome = TextDatumGetCString(slot_getattr(s.slot, cat.r_outcome, &isnull));
+		r->provided = strcmp(outcome, "provided") == 0;
+		r->nd_mark = bool_value(s.slot, cat.r_nd_mark);
+	}
+	scan_end(&s);
+
+	/* marks and names only for the records that could be shown */
+	for (int i = 0; i < n; i++)
+	{
+		DvRecord   *r = &rows[i];
+
+		r->mark_appended = r->provided && !r->nd_mark && mark_appended(r->id);
+		if (r->provided && !r->nd_mark && !r->mark_appended)
+			r->values[X_INSURER_NAME] = insurer_name(TextDatumGetCString(r->values[X_INSURER_NO]),
+													 &r->nulls[X_INSURER_NAME]);
+	}
+	qsort(rows, n, sizeof(DvRecord), by_requested_then_id);
+	*out = rows;
+	return n;
 }

@@ -21,6 +21,24 @@ enum
 	Q_NATTS
 };
 
+/* Positions in dvflag.exchange, the result type of the exchange history. */
+enum
+{
+	X_RECORD_ID, X_REQUESTED_AT, X_PROVIDED_AT, X_REQUESTER, X_INSURER_NO,
+	X_INSURER_NAME, X_ITEM_CODE, X_NATTS
+};
+
+/* One provision record as the exchange history needs it. */
+typedef struct DvRecord
+{
+	int64		id;
+	bool		provided;		/* outcome 'provided': completed normally */
+	bool		nd_mark;		/* marked when it completed */
+	bool		mark_appended;	/* a mark appended since (read only when it matters) */
+	Datum		values[X_NATTS];	/* insurer_name only for records shown */
+	bool		nulls[X_NATTS];
+} DvRecord;
+
 /* One enrollment as the paths need it; values are copies, detoasted. */
 typedef struct DvEnrollment
 {
@@ -67,6 +85,9 @@ extern bool dv_is_proxy(const char *principal, const char *agent);
 
 /* The effective state of a person. */
 extern DvPersonFlags dv_person_flags(const char *link_no);
+
+/* Every provision record of a person, ordered by requested_at, then id. */
+extern int	dv_records_of(const char *link_no, DvRecord **out);
 
 /* Is a disaster declared at this moment? */
 extern bool dv_disaster_declared(TimestampTz at);

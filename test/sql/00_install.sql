@@ -1,10 +1,11 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(61);
+SELECT plan(71);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
-                                  'disaster', 'insurer_staff', 'audit']);
+                                  'disaster', 'insurer_staff', 'audit', 'item_flag', 'item_copy',
+                                  'provision_request', 'provision_record', 'provision_mark']);
 SELECT has_type('dvflag', 'qualification', 'the qualification type exists');
 SELECT is(
   (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
@@ -44,7 +45,18 @@ FROM (VALUES
   ('set_flag', 'insurer_no text, symbol text, number text, branch text, flag text, value boolean, reason text'),
   ('protected', 'link_no text'),
   ('grant_insurer', 'role regrole, insurer_no text'),
-  ('revoke_insurer', 'role regrole, insurer_no text')
+  ('revoke_insurer', 'role regrole, insurer_no text'),
+  -- 1.1
+  ('request_information', 'insurer_no text, symbol text, number text, branch text, item_code text, ndc boolean'),
+  ('request_answer', 'request_id bigint'),
+  ('approve_request', 'request_id bigint, content jsonb, mark boolean, override_reason text'),
+  ('decline_request', 'request_id bigint, reason text'),
+  ('set_item_flag', 'insurer_no text, item_code text, flag text, value boolean, reason text'),
+  ('register_item_copy', 'insurer_no text, symbol text, number text, branch text, item_code text, content jsonb'),
+  ('mark_record', 'record_id bigint, reason text'),
+  ('mark_person_records', 'link_no text, reason text'),
+  ('portal_exchange_history', 'card_serial text, principal_link_no text'),
+  ('inquiry_without_my_number', 'kana text, birth_date date, sex smallint, institution text, department text, inquirer text, acquired_between daterange, lost_between daterange')
 ) AS api(f, args);
 
 -- every function that runs with the owner's rights pins its search_path
@@ -56,8 +68,10 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
-  ARRAY['enrollment_changed', 'fold', 'insurer_no_valid', 'is_blank', 'remove_proxy_for',
-        'set_flag', 'staff_insurers', 'stop_card'],
+  ARRAY['approve_request', 'decline_request', 'enrollment_changed', 'expire_requests', 'fold',
+        'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
+        'pending_requests', 'register_item_copy', 'remove_proxy_for', 'request_answer', 'request_information',
+        'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
   'SECURITY INVOKER: the immutable helpers, and the acting functions that decide by the caller''s role');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
@@ -84,10 +98,11 @@ SELECT is(
     WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege(r, p.oid, 'EXECUTE')),
   fns, r || ' may execute exactly its functions')
 FROM (VALUES
-  ('dvflag_portal', ARRAY['portal_qualifications', 'portal_self_info', 'register_card', 'remove_proxy', 'set_proxy']),
+  ('dvflag_portal', ARRAY['portal_exchange_history', 'portal_qualifications', 'portal_self_info', 'register_card',
+                          'remove_proxy', 'set_proxy']),
   ('dvflag_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
   ('dvflag_disaster', ARRAY['disaster_search']),
-  ('dvflag_requester', ARRAY['protected']),
+  ('dvflag_requester', ARRAY['protected', 'request_answer', 'request_information']),
   ('dvflag_auditor', NULL)
 ) AS t(r, fns);
 SELECT is(
@@ -110,7 +125,8 @@ SELECT is(
   (SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
     WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind = 'r'
       AND (has_table_privilege('dvflag_admin', c.oid, 'SELECT') OR has_table_privilege('dvflag_admin', c.oid, 'INSERT'))),
-  ARRAY['audit', 'enrollment', 'insurer'], 'admin reaches the insurers, the enrollments and (reading) the audit only');
+  ARRAY['audit', 'enrollment', 'insurer', 'provision_mark', 'provision_record'],
+  'admin reaches the insurers, the enrollments and (reading) the audit and the provision records only');
 
 -- row-level security on every table, not forced off
 SELECT is(

@@ -3,7 +3,7 @@
 -- role gets 42501 on every table and sequence; insurer staff reach only
 -- the enrollments of the insurers mapped to them.
 BEGIN;
-SELECT plan(276);
+SELECT plan(424);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
@@ -19,7 +19,8 @@ SELECT dvflag.grant_insurer('t_staff_b', '06132013');
 CREATE TEMP TABLE cases (ord serial, rel text, sql text, msg text);
 INSERT INTO cases (rel, sql, msg)
 SELECT t.rel, s.sql, format('permission denied for table %s', t.rel)
-  FROM unnest(ARRAY['audit', 'card', 'disaster', 'enrollment', 'insurer', 'insurer_staff', 'person', 'proxy'])
+  FROM unnest(ARRAY['audit', 'card', 'disaster', 'enrollment', 'insurer', 'insurer_staff', 'person', 'proxy',
+                    'item_flag', 'item_copy', 'provision_request', 'provision_record', 'provision_mark'])
        WITH ORDINALITY AS t(rel, n)
   JOIN pg_class c ON c.relname = t.rel AND c.relnamespace = 'dvflag'::regnamespace
   CROSS JOIN LATERAL (
@@ -42,6 +43,7 @@ GRANT SELECT ON cases TO PUBLIC;
 -- and whatever else the schema holds: no privilege beyond these
 CREATE TEMP TABLE allowed (role text, rel text, priv text);
 INSERT INTO allowed VALUES ('t_auditor', 'audit', 'SELECT'),
+  ('t_auditor', 'provision_record', 'SELECT'), ('t_auditor', 'provision_mark', 'SELECT'),
   ('t_staff_b', 'enrollment', 'SELECT'), ('t_staff_b', 'enrollment', 'INSERT'),
   ('t_staff_b', 'enrollment', 'UPDATE'), ('t_staff_b', 'enrollment', 'DELETE');
 SELECT is((SELECT array_agg(c.relname || ' ' || p.priv ORDER BY c.relname, p.priv)
@@ -68,10 +70,11 @@ SELECT throws_ok(sql, '42501', msg, 'disaster: ' || sql) FROM cases ORDER BY ord
 SET ROLE t_requester;
 SELECT throws_ok(sql, '42501', msg, 'requester: ' || sql) FROM cases ORDER BY ord;
 
--- the auditor may read the audit, and nothing else
+-- the auditor may read the audit and the provision records, and nothing else
 SET ROLE t_auditor;
 SELECT throws_ok(sql, '42501', msg, 'auditor: ' || sql) FROM cases
- WHERE sql <> 'SELECT * FROM dvflag.audit' ORDER BY ord;
+ WHERE sql NOT IN ('SELECT * FROM dvflag.audit', 'SELECT * FROM dvflag.provision_record',
+                   'SELECT * FROM dvflag.provision_mark') ORDER BY ord;
 SELECT ok((SELECT count(*) FROM dvflag.audit) > 0, 'auditor: SELECT on dvflag.audit sees the audit rows');
 
 -- insurer staff: no table but enrollment, no sequence

@@ -4,7 +4,7 @@
 -- to another audience role.  Every such call is refused with 42501 before
 -- the function runs; insurer staff are refused for insurers not theirs.
 BEGIN;
-SELECT plan(143);
+SELECT plan(207);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
@@ -21,15 +21,20 @@ SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 da
 CREATE TEMP TABLE allowed (role text, fn text);
 INSERT INTO allowed
 SELECT r, fn FROM (VALUES
-  ('t_portal', ARRAY['portal_qualifications', 'portal_self_info', 'register_card', 'set_proxy', 'remove_proxy']),
+  ('t_portal', ARRAY['portal_qualifications', 'portal_self_info', 'register_card', 'set_proxy', 'remove_proxy',
+                     'portal_exchange_history']),
   ('t_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
   ('t_disaster', ARRAY['disaster_search']),
-  ('t_requester', ARRAY['protected']),
+  ('t_requester', ARRAY['protected', 'request_information', 'request_answer']),
   ('t_auditor', ARRAY[]::text[]),
   ('t_staff_b', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'fold',
-                      'insurer_no_valid', 'is_blank']),
+                      'insurer_no_valid', 'is_blank', 'pending_requests', 'approve_request', 'decline_request',
+                      'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
+                      'mark_person_records', 'inquiry_without_my_number']),
   ('t_admin', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'declare_disaster',
-                    'end_disaster', 'grant_insurer', 'revoke_insurer', 'fold', 'insurer_no_valid', 'is_blank'])) AS a(r, f)
+                    'end_disaster', 'grant_insurer', 'revoke_insurer', 'fold', 'insurer_no_valid', 'is_blank',
+                    'pending_requests', 'approve_request', 'decline_request', 'expire_requests', 'set_item_flag',
+                    'register_item_copy', 'mark_record', 'mark_person_records'])) AS a(r, f)
   LEFT JOIN LATERAL unnest(f) AS fn ON true;
 -- the functions of the API and its helpers, each called with harmless
 -- arguments that are not NULL (a strict function called with a NULL
@@ -43,6 +48,8 @@ SELECT p.proname::text AS fn,
                                           WHEN 'timestamp with time zone' THEN '2000-01-01'
                                           WHEN 'smallint' THEN '1' WHEN 'bigint' THEN '1'
                                           WHEN 'boolean' THEN 'true'
+                                          WHEN 'jsonb' THEN '{}'
+                                          WHEN 'daterange' THEN '[2000-01-01,2001-01-01)'
                                           WHEN 'regrole' THEN 'dvflag_clinic'
                                           ELSE 'x' END,
                                         format_type(t, NULL)), ', ' ORDER BY n)
@@ -52,14 +59,17 @@ SELECT p.proname::text AS fn,
    AND p.proname IN ('portal_qualifications', 'portal_self_info', 'clinic_by_card', 'clinic_by_insurance_card',
                      'disaster_search', 'register_card', 'stop_card', 'set_proxy', 'remove_proxy', 'set_flag',
                      'protected', 'declare_disaster', 'end_disaster', 'grant_insurer', 'revoke_insurer',
-                     'staff_insurers', 'fold', 'insurer_no_valid');
+                     'staff_insurers', 'fold', 'insurer_no_valid',
+                     'request_information', 'request_answer', 'pending_requests', 'approve_request',
+                     'decline_request', 'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
+                     'mark_person_records', 'portal_exchange_history', 'inquiry_without_my_number');
 CREATE TEMP TABLE denied AS
 SELECT r.role, c.fn, c.sql FROM calls c
  CROSS JOIN (SELECT DISTINCT role FROM allowed) r
  WHERE NOT EXISTS (SELECT FROM allowed a WHERE a.role = r.role AND a.fn = c.fn);
 GRANT SELECT ON denied TO PUBLIC;
 
-SELECT is((SELECT count(*) FROM calls), 18::bigint, 'the eighteen functions of the API and its helpers are there');
+SELECT is((SELECT count(*) FROM calls), 30::bigint, 'the thirty functions of the API and its helpers are there');
 -- and whatever else the schema holds, no role may execute more than its list
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
             WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege(r.role, p.oid, 'EXECUTE')

@@ -190,6 +190,32 @@ main(void)
 	ok(dv_address_fragment_counts(false) && !dv_address_fragment_counts(true),
 	   "an address fragment never selects a person whose address is hidden");
 
+	/* ---- §6 information provision, §3 row 3 exchange history ---- */
+	ok(dv_answers_automatically(false, false), "no AR: answered automatically");
+	ok(!dv_answers_automatically(true, false) && !dv_answers_automatically(false, true),
+	   "AR on the enrollment or on the item: the request waits for staff");
+	ok(!dv_mark_required(false, false, false), "no NDC, no ND: no mark");
+	ok(dv_mark_required(true, false, false) && dv_mark_required(false, true, false) &&
+	   dv_mark_required(false, false, true), "NDC, ND on the enrollment or ND on the item: marked");
+	ok(dv_decide_mark(false, false, false, DV_MARK_ADD, false) == DV_MARK_SET,
+	   "a manual answer may add the mark");
+	ok(dv_decide_mark(false, true, false, DV_MARK_REMOVE, false) == DV_MARK_NEEDS_REASON &&
+	   dv_decide_mark(false, false, true, DV_MARK_REMOVE, false) == DV_MARK_NEEDS_REASON,
+	   "removing the mark ND requires needs an override reason");
+	ok(dv_decide_mark(false, true, true, DV_MARK_REMOVE, true) == DV_MARK_OVERRIDDEN,
+	   "with the reason the override removes it");
+	ok(dv_decide_mark(true, false, false, DV_MARK_REMOVE, true) == DV_MARK_REFUSED_NDC,
+	   "the requester's NDC is never removed, not even with a reason");
+	ok(dv_decide_mark(false, false, false, DV_MARK_REMOVE, false) == DV_MARK_UNSET &&
+	   dv_decide_mark(false, false, false, DV_MARK_AS_REQUIRED, false) == DV_MARK_UNSET,
+	   "no mark required: none set");
+	ok(dv_decide_mark(false, true, false, DV_MARK_AS_REQUIRED, false) == DV_MARK_SET,
+	   "by default the mark follows the flags");
+	ok(dv_exchange_shown(true, false, false), "a normal, unmarked provision is shown");
+	ok(!dv_exchange_shown(false, false, false), "a record that did not complete normally is never shown");
+	ok(!dv_exchange_shown(true, true, false) && !dv_exchange_shown(true, false, true),
+	   "a mark at completion or appended later hides it");
+
 	printf("1..%d\n", test_no);
 	return failures != 0;
 }
