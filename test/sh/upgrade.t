@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# ALTER EXTENSION dvflag UPDATE from 1.0, with data in it: the answers stay
+# the same, 1.1's features work on the old data, and the upgraded catalog
+# is the same as a fresh 1.1 install's, object by object.
+set -u
+echo "1..8"
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$@"; }
+old=dvflag_upgrade_old
+new=dvflag_upgrade_new
+for db in $old $new; do
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+  psql -X -q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null
+done
+
+# 1.0, with the worked examples and a flag change through plain DML
+q $old -c "CREATE EXTENSION dvflag VERSION '1.0'" -f test/fixtures/worked_examples.sql \
+  -c "SET dvflag.reason = 'before the upgrade'; UPDATE dvflag.enrollment SET ar = true WHERE number = '1005'" >/dev/null
+ok $? "1.0 installs and takes data"
+[ "$(q $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "1.0" ] &&
+  [ "$(q $old -c "SELECT count(*) FROM pg_proc WHERE proname = 'request_information'")" = "0" ]
+ok $? "it is 1.0: no 1.1 function"
+
+answers="SELECT string_agg(format('%s %s %s', e.number, q.address, q.postcode), ', ' ORDER BY e.id)
+           FROM dvflag.enrollment e,
+                dvflag.clinic_by_insurance_card(e.insurer_no, e.symbol, e.number, e.branch) q;
+         SELECT string_agg(format('%s %s %s', link_no, dvflag.protected(link_no), (SELECT count(*)
+                  FROM dvflag.portal_qualifications('CARD-' || link_no))), ', ' ORDER BY link_no)
+           FROM dvflag.person;
+         SELECT count(*) FROM dvflag.audit;"
+before=$(q $old -c "$answers")
+
+q $old -c "ALTER EXTENSION dvflag UPDATE" >/dev/null
+ok $? "ALTER EXTENSION dvflag UPDATE runs"
+[ "$(q $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "1.1" ]
+ok $? "the extension is at 1.1"
+
+after=$(q $old -c "$answers")
+[ "$before" = "$after" ] && echo "$after" | grep -q "1003 "
+ok $? "every read path answers as before, the masking included, and no audit row is lost"
+[ -n "$before" ] || echo "# no answers were read"
+[ "$before" = "$after" ] || { echo "# before: $before"; echo "# after:  $after"; }
+
+out=$(q $old -c "SELECT dvflag.register_item_copy('131136', NULL, '1003', '00', 'TM01', '{\"x\": 1}');
+                 SELECT status FROM dvflag.request_information('131136', NULL, '1003', '00', 'TM01', ndc => true) a;
+                 SELECT nd_mark FROM dvflag.provision_record;
+                 SELECT status FROM dvflag.request_information('131136', NULL, '1005', '00', 'TM01') a;" 2>&1)
+[ "$out" = "$(printf '\nprovided\nt\npending')" ]
+ok $? "1.1 works on the old data: an NDC answer is marked, AR set under 1.0 makes a request wait"
+[ "$out" = "$(printf '\nprovided\nt\npending')" ] || echo "# $out"
+
+# the catalog of the upgraded database against a fresh 1.1 install
+q $new -c "CREATE EXTENSION dvflag" >/dev/null
+ok $? "a fresh 1.1 installs"
+describe="
+SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') '
+       || pg_get_function_result(p.oid) || ' ' || p.prosecdef || ' ' || p.provolatile::text || ' '
+       || coalesce(array_to_string(p.proconfig, ','), '-') || ' ' || coalesce(p.proacl::text, '-')
+       || ' ' || p.prosrc || ' ' || p.prorows
+  FROM pg_proc p WHERE p.pronamespace = 'dvflag'::regnamespace
+UNION ALL
+SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
+       || ' ' || coalesce(c.relacl::text, '-')
+  FROM pg_class c WHERE c.relnamespace = 'dvflag'::regnamespace
+UNION ALL
+SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' '
+       || a.attnotnull || ' ' || coalesce(co.collname, '-') || ' ' || a.attstattarget || ' ' || a.attnum
+       || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '-') || ' ' || a.attidentity::text
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+  LEFT JOIN pg_collation co ON co.oid = a.attcollation
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE c.relnamespace = 'dvflag'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'constraint ' || c.conrelid::regclass || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid)
+  FROM pg_constraint c WHERE c.connamespace = 'dvflag'::regnamespace
+UNION ALL
+SELECT 'index ' || pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE c.relnamespace = 'dvflag'::regnamespace
+UNION ALL
+SELECT 'trigger ' || pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text FROM pg_trigger t
+  JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = 'dvflag'::regnamespace AND NOT t.tgisinternal
+UNION ALL
+SELECT 'policy ' || p.polrelid::regclass || ' ' || p.polname || ' ' || p.polcmd::text || ' '
+       || p.polroles::regrole[]::text || ' ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '-') || ' '
+       || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '-')
+  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = 'dvflag'::regnamespace
+UNION ALL
+SELECT 'type ' || t.typname || ' ' || coalesce(t.typacl::text, '-') FROM pg_type t
+ WHERE t.typnamespace = 'dvflag'::regnamespace AND t.typtype = 'c' AND t.typrelid IN
+       (SELECT oid FROM pg_class WHERE relkind = 'c')
+UNION ALL
+SELECT 'member ' || pg_describe_object(d.classid, d.objid, d.objsubid) FROM pg_depend d
+ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dvflag')
+ORDER BY 1"
+q $old -c "$describe" > /tmp/dvflag_upgraded.txt
+q $new -c "$describe" > /tmp/dvflag_fresh.txt
+lines=$(wc -l < /tmp/dvflag_fresh.txt)
+diff /tmp/dvflag_upgraded.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff && [ "$lines" -gt 300 ]
+ok $? "the upgraded catalog equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members)"
+sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
+
+for db in $old $new; do psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null; done
