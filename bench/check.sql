@@ -56,3 +56,26 @@ BEGIN
   END IF;
   RAISE NOTICE 'checked % enrollments of protected persons at speed: no address shown', checked;
 END $$;
+
+-- The exchange history at speed: for 2,000 card holders with records, the
+-- portal shows exactly the records that completed normally and carry no
+-- mark, and never one that is marked or did not complete.
+DO $$
+DECLARE
+  bad bigint;
+BEGIN
+  SELECT count(*) INTO bad
+    FROM (SELECT c.card_serial, c.link_no FROM dvflag.card c
+           WHERE c.stopped_at IS NULL AND EXISTS (SELECT FROM dvflag.provision_record r WHERE r.link_no = c.link_no)
+           ORDER BY hashtext(c.card_serial) LIMIT 2000) h
+   WHERE (SELECT coalesce(array_agg(x.record_id ORDER BY x.record_id), '{}')
+            FROM dvflag.portal_exchange_history(h.card_serial) x)
+         IS DISTINCT FROM
+         (SELECT coalesce(array_agg(r.id ORDER BY r.id), '{}') FROM dvflag.provision_record r
+           WHERE r.link_no = h.link_no AND r.outcome = 'provided' AND NOT r.nd_mark
+             AND NOT EXISTS (SELECT FROM dvflag.provision_mark m WHERE m.record_id = r.id));
+  IF bad > 0 THEN
+    RAISE EXCEPTION 'LEAK: the exchange history of % card holders differs from the rules', bad;
+  END IF;
+  RAISE NOTICE 'exchange history of 2000 card holders: exactly the normal, unmarked records';
+END $$;

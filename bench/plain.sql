@@ -6,6 +6,8 @@
 CREATE TABLE bench.enrollment AS SELECT * FROM dvflag.enrollment;
 CREATE TABLE bench.insurer AS SELECT * FROM dvflag.insurer;
 CREATE TABLE bench.card AS SELECT * FROM dvflag.card;
+CREATE TABLE bench.provision_record AS SELECT * FROM dvflag.provision_record;
+CREATE TABLE bench.provision_mark AS SELECT * FROM dvflag.provision_mark;
 ALTER TABLE bench.enrollment ADD PRIMARY KEY (id);
 ALTER TABLE bench.insurer ADD PRIMARY KEY (insurer_no);
 ALTER TABLE bench.card ADD PRIMARY KEY (card_serial);
@@ -13,4 +15,6 @@ CREATE UNIQUE INDEX ON bench.enrollment (insurer_no, symbol, number, branch) NUL
 CREATE INDEX ON bench.enrollment (link_no);
 CREATE INDEX ON bench.enrollment (birth_date, dvflag.fold(kana));
 CREATE INDEX ON bench.enrollment (birth_date, dvflag.fold(name));
-VACUUM ANALYZE bench.enrollment, bench.insurer, bench.card;
+CREATE INDEX ON bench.provision_record (link_no);
+CREATE INDEX ON bench.provision_mark (record_id);
+VACUUM ANALYZE bench.enrollment, bench.insurer, bench.card, bench.provision_record, bench.provision_mark;
