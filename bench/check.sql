@@ -58,21 +58,25 @@ BEGIN
 END $$;
 
 -- The exchange history at speed: for 2,000 card holders with records, the
--- portal shows exactly the records that completed normally and carry no
--- mark, and never one that is marked or did not complete.
+-- portal shows exactly the records of their enrollments that completed
+-- normally and carry no mark (none while SB_eff holds), and never one that
+-- is marked or did not complete.
 DO $$
 DECLARE
   bad bigint;
 BEGIN
   SELECT count(*) INTO bad
-    FROM (SELECT c.card_serial, c.link_no FROM dvflag.card c
+    FROM (SELECT c.card_serial, c.link_no, p.sb_eff FROM dvflag.card c
+            JOIN dvflag.person p ON p.link_no = c.link_no
            WHERE c.stopped_at IS NULL AND EXISTS (SELECT FROM dvflag.provision_record r WHERE r.link_no = c.link_no)
            ORDER BY hashtext(c.card_serial) LIMIT 2000) h
    WHERE (SELECT coalesce(array_agg(x.record_id ORDER BY x.record_id), '{}')
             FROM dvflag.portal_exchange_history(h.card_serial) x)
          IS DISTINCT FROM
-         (SELECT coalesce(array_agg(r.id ORDER BY r.id), '{}') FROM dvflag.provision_record r
-           WHERE r.link_no = h.link_no AND r.outcome = 'provided' AND NOT r.nd_mark
+         (SELECT coalesce(array_agg(r.id ORDER BY r.id), '{}')
+            FROM dvflag.provision_record r JOIN dvflag.enrollment e ON e.id = r.enrollment_id
+           WHERE e.link_no = h.link_no COLLATE "default" AND NOT h.sb_eff
+             AND r.outcome = 'provided' AND NOT r.nd_mark
              AND NOT EXISTS (SELECT FROM dvflag.provision_mark m WHERE m.record_id = r.id));
   IF bad > 0 THEN
     RAISE EXCEPTION 'LEAK: the exchange history of % card holders differs from the rules', bad;

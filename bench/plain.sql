@@ -15,6 +15,6 @@ CREATE UNIQUE INDEX ON bench.enrollment (insurer_no, symbol, number, branch) NUL
 CREATE INDEX ON bench.enrollment (link_no);
 CREATE INDEX ON bench.enrollment (birth_date, dvflag.fold(kana));
 CREATE INDEX ON bench.enrollment (birth_date, dvflag.fold(name));
-CREATE INDEX ON bench.provision_record (link_no);
+CREATE INDEX ON bench.provision_record (enrollment_id);
 CREATE INDEX ON bench.provision_mark (record_id);
 VACUUM ANALYZE bench.enrollment, bench.insurer, bench.card, bench.provision_record, bench.provision_mark;

@@ -173,18 +173,24 @@ dvflag_clinic_by_card(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(dvflag_portal_exchange_history);
 /*
- * Row 3: the person's provision records that completed normally and carry
- * no non-disclosure mark, set at completion or appended since.
+ * Row 3: the provision records of the person's enrollments that completed
+ * normally and carry no non-disclosure mark, set at completion or appended
+ * since; nothing while SB_eff(P).
  */
 Datum
 dvflag_portal_exchange_history(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = begin_result(fcinfo);
 	char	   *person = card_person(fcinfo, true);
+	DvPersonFlags flags;
 	DvRecord   *records;
 	int			n;
 
 	if (person == NULL)
+		return (Datum) 0;
+	/* while SB_eff holds, "no answer", as on row 1: a record names an insurer */
+	flags = dv_person_flags(person);
+	if (!flags.found || !dv_card_paths_answer(flags.sb_eff))
 		return (Datum) 0;
 	n = dv_records_of(person, &records);
 	for (int i = 0; i < n; i++)

@@ -45,7 +45,7 @@ typedef struct Request
 	bool		ndc;
 	char	   *status;
 	bool		expired;
-	char	   *requester;
+	Oid			requester_role;
 } Request;
 
 /* The flags that decide automatic answers and marks, read FOR SHARE. */
@@ -75,10 +75,34 @@ static DvPlan lock_enrollment = {
 	"SELECT e.nd, e.ar FROM dvflag.enrollment e WHERE e.id OPERATOR(pg_catalog.=) $1 FOR SHARE",
 	1, {INT8OID}, NULL, false
 };
+/*
+ * An item's flags are read from a row that always exists by then: a
+ * provision completing and a flag being set on an item never seen before
+ * would otherwise lock nothing, and the provision would miss an ND
+ * committed just after its read.  Creating the row first makes the two
+ * wait for each other like on any existing row.
+ */
+static DvPlan ensure_item = {
+	"INSERT INTO dvflag.item_flag (insurer_no, item_code) VALUES ($1, $2)"
+	" ON CONFLICT (insurer_no, item_code) DO NOTHING",
+	2, {TEXTOID, TEXTOID}, NULL, false
+};
 static DvPlan lock_item = {
 	"SELECT f.nd, f.ar FROM dvflag.item_flag f WHERE f.insurer_no OPERATOR(pg_catalog.=) $1"
 	"   AND f.item_code OPERATOR(pg_catalog.=) $2 FOR SHARE",
 	2, {TEXTOID, TEXTOID}, NULL, false
+};
+static DvPlan lock_item_for_update = {
+	"SELECT f.nd, f.ar FROM dvflag.item_flag f WHERE f.insurer_no OPERATOR(pg_catalog.=) $1"
+	"   AND f.item_code OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+	2, {TEXTOID, TEXTOID}, NULL, false
+};
+/* One plan per flag: only the flag set is written, never the other. */
+static DvPlan update_item_flag[2] = {
+	{"UPDATE dvflag.item_flag SET nd = $3 WHERE insurer_no OPERATOR(pg_catalog.=) $1"
+	 "   AND item_code OPERATOR(pg_catalog.=) $2", 3, {TEXTOID, TEXTOID, BOOLOID}, NULL, false},
+	{"UPDATE dvflag.item_flag SET ar = $3 WHERE insurer_no OPERATOR(pg_catalog.=) $1"
+	 "   AND item_code OPERATOR(pg_catalog.=) $2", 3, {TEXTOID, TEXTOID, BOOLOID}, NULL, false},
 };
 static DvPlan find_copy = {
 	"SELECT c.content FROM dvflag.item_copy c WHERE c.enrollment_id OPERATOR(pg_catalog.=) $1"
@@ -87,15 +111,15 @@ static DvPlan find_copy = {
 };
 static DvPlan insert_request = {
 	"INSERT INTO dvflag.provision_request (expires_at, requester, requester_client, insurer_no,"
-	"   symbol, number, branch, enrollment_id, item_code, ndc, status)"
+	"   symbol, number, branch, enrollment_id, item_code, ndc, status, requester_role)"
 	" VALUES (pg_catalog.now() OPERATOR(pg_catalog.+) ($1 OPERATOR(pg_catalog.*) '1 minute'::pg_catalog.interval),"
-	"         $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending') RETURNING id",
-	10, {INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, BOOLOID},
+	"         $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11) RETURNING id",
+	11, {INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, BOOLOID, OIDOID},
 	NULL, false
 };
 #define REQUEST_COLUMNS \
 	"SELECT r.id, r.insurer_no, r.enrollment_id, e.link_no, r.item_code, r.ndc, r.status," \
-	"       r.expires_at OPERATOR(pg_catalog.<=) pg_catalog.now(), r.requester" \
+	"       r.expires_at OPERATOR(pg_catalog.<=) pg_catalog.now(), r.requester_role" \
 	"  FROM dvflag.provision_request r" \
 	"  LEFT JOIN dvflag.enrollment e ON e.id OPERATOR(pg_catalog.=) r.enrollment_id"
 static DvPlan lock_request = {
@@ -144,11 +168,6 @@ static DvPlan pending = {
 	" ORDER BY r.id",
 	2, {BOOLOID, TEXTARRAYOID}, NULL, false
 };
-static DvPlan upsert_item_flag = {
-	"INSERT INTO dvflag.item_flag AS f (insurer_no, item_code, nd, ar) VALUES ($1, $2, $3, $4)"
-	" ON CONFLICT (insurer_no, item_code) DO UPDATE SET nd = EXCLUDED.nd, ar = EXCLUDED.ar",
-	4, {TEXTOID, TEXTOID, BOOLOID, BOOLOID}, NULL, false
-};
 static DvPlan upsert_copy = {
 	"INSERT INTO dvflag.item_copy (enrollment_id, item_code, content) VALUES ($1, $2, $3)"
 	" ON CONFLICT (enrollment_id, item_code)"
@@ -157,8 +176,11 @@ static DvPlan upsert_copy = {
 };
 static DvPlan find_record = {
 	"SELECT r.insurer_no, r.nd_mark OR EXISTS (SELECT 1 FROM dvflag.provision_mark m"
-	"                                         WHERE m.record_id OPERATOR(pg_catalog.=) r.id)"
-	"  FROM dvflag.provision_record r WHERE r.id OPERATOR(pg_catalog.=) $1",
+	"                                         WHERE m.record_id OPERATOR(pg_catalog.=) r.id),"
+	"       e.link_no"
+	"  FROM dvflag.provision_record r"
+	"  LEFT JOIN dvflag.enrollment e ON e.id OPERATOR(pg_catalog.=) r.enrollment_id"
+	" WHERE r.id OPERATOR(pg_catalog.=) $1",
 	1, {INT8OID}, NULL, false
 };
 static DvPlan insert_mark = {
@@ -168,15 +190,14 @@ static DvPlan insert_mark = {
 static DvPlan mark_person = {
 	"INSERT INTO dvflag.provision_mark (record_id, actor, reason)"
 	" SELECT r.id, $2, $3 FROM dvflag.provision_record r"
-	"  WHERE r.link_no OPERATOR(pg_catalog.=) $1 AND NOT r.nd_mark"
+	"  WHERE (r.link_no OPERATOR(pg_catalog.=) $1"
+	"         OR r.enrollment_id IN (SELECT e.id FROM dvflag.enrollment e"
+	"                                 WHERE e.link_no OPERATOR(pg_catalog.=) $1))"
+	"    AND NOT r.nd_mark"
 	"    AND NOT EXISTS (SELECT 1 FROM dvflag.provision_mark m"
 	"                     WHERE m.record_id OPERATOR(pg_catalog.=) r.id)"
 	"  ORDER BY r.id",
 	3, {TEXTOID, TEXTOID, TEXTOID}, NULL, false
-};
-static DvPlan person_has_records = {
-	"SELECT 1 FROM dvflag.provision_record r WHERE r.link_no OPERATOR(pg_catalog.=) $1 LIMIT 1",
-	1, {TEXTOID}, NULL, false
 };
 static DvPlan inquiry = {
 	"SELECT e.link_no, p.nd_eff, p.sb_eff, e.insurer_no, i.name, e.symbol, e.number, e.branch,"
@@ -259,7 +280,7 @@ scope_of(Oid caller, bool *all, const char *what)
 /* Read the flags of the enrollment and the item, locking both rows. */
 static ItemFacts
 lock_facts(bool has_enrollment, int64 enrollment_id, const char *insurer_no,
-		   const char *item_code)
+		   const char *item_code, bool for_update)
 {
 	ItemFacts	f = {false, false, false, false};
 	Datum		args[2];
@@ -276,7 +297,8 @@ lock_facts(bool has_enrollment, int64 enrollment_id, const char *insurer_no,
 	}
 	args[0] = CStringGetTextDatum(insurer_no);
 	args[1] = CStringGetTextDatum(item_code);
-	dv_exec(&lock_item, args, NULL, false, 0);
+	dv_exec(&ensure_item, args, NULL, false, 0);
+	dv_exec(for_update ? &lock_item_for_update : &lock_item, args, NULL, false, 0);
 	if (SPI_processed == 1)
 	{
 		f.item_nd = dv_col_bool(SPI_tuptable->vals[0], 1);
@@ -311,7 +333,7 @@ read_request(int64 id)
 	r.ndc = dv_col_bool(tup, 6);
 	r.status = dv_col_text(tup, 7);
 	r.expired = dv_col_bool(tup, 8);
-	r.requester = dv_col_text(tup, 9);
+	r.requester_role = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 9, &isnull));
 	return r;
 }
 
@@ -326,14 +348,17 @@ complete(const Request *r, const char *outcome, bool manual, Datum content,
 		 DvMarkChoice choice, const char *override_reason, const char *reason,
 		 Oid acting)
 {
-	ItemFacts	f = lock_facts(r->has_enrollment, r->enrollment_id, r->insurer_no, r->item_code);
-	DvMarkDecision d = dv_decide_mark(r->ndc, f.enrollment_nd, f.item_nd, choice,
-									  override_reason != NULL);
+	ItemFacts	f;
+	DvMarkDecision d;
 	Datum		args[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	int64		record_id;
 	StringInfoData detail;
 	char	   *target = psprintf("request " INT64_FORMAT, r->id);
+
+	dv_audit_require_log();
+	f = lock_facts(r->has_enrollment, r->enrollment_id, r->insurer_no, r->item_code, false);
+	d = dv_decide_mark(r->ndc, f.enrollment_nd, f.item_nd, choice, override_reason != NULL);
 
 	if (d == DV_MARK_REFUSED_NDC)
 		ereport(ERROR,
@@ -377,7 +402,8 @@ complete(const Request *r, const char *outcome, bool manual, Datum content,
 	dv_json_field_text(&detail, "link_no", r->link_no);
 	dv_json_field_text(&detail, "reason", reason);
 	appendStringInfoChar(&detail, '}');
-	dv_audit(DV_AUDIT_TABLE, acting, "provision_completed", target, detail.data);
+	/* in the server log too: a caller who rolls back has still seen it */
+	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, acting, "provision_completed", target, detail.data);
 
 	if (d == DV_MARK_OVERRIDDEN)
 	{
@@ -388,7 +414,7 @@ complete(const Request *r, const char *outcome, bool manual, Datum content,
 		dv_json_field_raw(&detail, "item_nd", f.item_nd ? "true" : "false");
 		dv_json_field_text(&detail, "reason", override_reason);
 		appendStringInfoChar(&detail, '}');
-		dv_audit(DV_AUDIT_TABLE, acting, "provision_mark_override", target, detail.data);
+		dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, acting, "provision_mark_override", target, detail.data);
 	}
 	return record_id;
 }
@@ -422,8 +448,8 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	bool		ndc = bool_arg(fcinfo, 5, "ndc");
 	Oid			caller = GetUserId();
 	DvSavedUser saved;
-	Datum		args[10];
-	char		nulls[10];
+	Datum		args[11];
+	char		nulls[11];
 	Request		r;
 	const char *status = "pending";
 	Datum		content = (Datum) 0;
@@ -439,7 +465,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	r.insurer_no = c.insurer_no;
 	r.item_code = item_code;
 	r.ndc = ndc;
-	r.requester = role_name(caller);
+	r.requester_role = caller;
 	dv_card_params(&c, args, nulls);
 	dv_exec(c.symbol ? &find_enrollment : &find_enrollment_no_symbol, args, nulls, false, 0);
 	if (SPI_processed == 1)
@@ -451,7 +477,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	}
 
 	args[0] = Int32GetDatum(dv_request_validity);
-	args[1] = CStringGetTextDatum(r.requester);
+	args[1] = CStringGetTextDatum(role_name(caller));
 	args[2] = (dv_client_setting && dv_client_setting[0]) ? CStringGetTextDatum(dv_client_setting) : (Datum) 0;
 	args[3] = CStringGetTextDatum(c.insurer_no);
 	args[4] = c.symbol ? CStringGetTextDatum(c.symbol) : (Datum) 0;
@@ -460,6 +486,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	args[7] = Int64GetDatum(r.enrollment_id);
 	args[8] = CStringGetTextDatum(item_code);
 	args[9] = BoolGetDatum(ndc);
+	args[10] = ObjectIdGetDatum(caller);
 	memset(nulls, ' ', sizeof(nulls));
 	nulls[2] = args[2] ? ' ' : 'n';
 	nulls[4] = c.symbol ? ' ' : 'n';
@@ -483,7 +510,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		ItemFacts	f = lock_facts(true, r.enrollment_id, r.insurer_no, item_code);
+		ItemFacts	f = lock_facts(true, r.enrollment_id, r.insurer_no, item_code, false);
 
 		if (dv_answers_automatically(f.enrollment_ar, f.item_ar))
 		{
@@ -528,7 +555,7 @@ dvflag_request_answer(PG_FUNCTION_ARGS)
 	dv_spi_connect();
 	r = read_request(id);
 	/* another requester's request does not exist, as far as this one knows */
-	if (strcmp(r.requester, role_name(caller)) != 0 && !dv_role_has(caller, DV_ROLE_ADMIN))
+	if (r.requester_role != caller && !dv_role_has(caller, DV_ROLE_ADMIN))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("no request with id " INT64_FORMAT, id)));
@@ -751,14 +778,13 @@ dvflag_set_item_flag(PG_FUNCTION_ARGS)
 				 errhint("Only dvflag_admin and the staff mapped to the insurer may set its item flags.")));
 	args[0] = CStringGetTextDatum(insurer_no);
 	dv_require_insurer(insurer_no);
-	f = lock_facts(false, 0, insurer_no, item_code);
+	f = lock_facts(false, 0, insurer_no, item_code, true);
 	old = is_nd ? f.item_nd : f.item_ar;
 	if (old != value)
 	{
 		args[1] = CStringGetTextDatum(item_code);
-		args[2] = BoolGetDatum(is_nd ? value : f.item_nd);
-		args[3] = BoolGetDatum(is_nd ? f.item_ar : value);
-		dv_exec(&upsert_item_flag, args, NULL, false, 0);
+		args[2] = BoolGetDatum(value);
+		dv_exec(&update_item_flag[is_nd ? 0 : 1], args, NULL, false, 0);
 		initStringInfo(&d);
 		appendStringInfoChar(&d, '{');
 		dv_json_field_text(&d, "flag", is_nd ? "nd" : "ar");
@@ -835,13 +861,15 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 	Datum		args[3];
 	bool		all;
 	char	   *insurer_no;
+	char	   *person;
 	bool		marked;
+	Datum		staff_of;
 	StringInfoData d;
 
 	dv_refuse_in_restricted_operation("dvflag.mark_record()");
 	dv_become_owner(&saved);
 	dv_spi_connect();
-	(void) scope_of(caller, &all, "mark records");
+	staff_of = scope_of(caller, &all, "mark records");
 	args[0] = Int64GetDatum(id);
 	dv_exec(&find_record, args, NULL, false, 0);
 	if (SPI_processed == 0)
@@ -850,11 +878,15 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 				 errmsg("no provision record with id " INT64_FORMAT, id)));
 	insurer_no = dv_col_text(SPI_tuptable->vals[0], 1);
 	marked = dv_col_bool(SPI_tuptable->vals[0], 2);
-	if (!dv_may_act_for_insurer(caller, insurer_no))
+	person = dv_col_text(SPI_tuptable->vals[0], 3);
+	/* a mark only adds protection: the provider's staff, or the person's */
+	if (!dv_may_act_for_insurer(caller, insurer_no) &&
+		!(person != NULL && dv_person_at(person, staff_of)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to mark record " INT64_FORMAT, id),
-				 errhint("Only dvflag_admin and the staff of the providing insurer %s may.", insurer_no)));
+				 errhint("Only dvflag_admin, the staff of the providing insurer %s and staff of the person's insurers may.",
+						 insurer_no)));
 	if (!marked)
 	{
 		args[1] = CStringGetTextDatum(role_name(caller));
@@ -897,15 +929,10 @@ dvflag_mark_person_records(PG_FUNCTION_ARGS)
 				 errmsg("permission denied to mark the records of %s", link_no),
 				 errhint("Only dvflag_admin and staff of one of the person's insurers may.")));
 	args[0] = CStringGetTextDatum(link_no);
-	dv_exec(&person_has_records, args, NULL, true, 1);
+	args[1] = CStringGetTextDatum(role_name(caller));
+	args[2] = CStringGetTextDatum(reason);
+	dv_exec(&mark_person, args, NULL, false, 0);
 	n = SPI_processed;
-	if (n > 0)
-	{
-		args[1] = CStringGetTextDatum(role_name(caller));
-		args[2] = CStringGetTextDatum(reason);
-		dv_exec(&mark_person, args, NULL, false, 0);
-		n = SPI_processed;
-	}
 	if (n > 0)
 	{
 		initStringInfo(&d);

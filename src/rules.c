@@ -52,7 +52,7 @@ dv_hide_address(bool nd_eff, bool sb_eff)
 	return nd_eff || sb_eff;
 }
 
-/* Rows 1 and 4: SB_eff means "no answer" (回答なし); ND has no effect. */
+/* Rows 1, 3 and 4: SB_eff means "no answer" (回答なし); ND has no effect. */
 bool
 dv_card_paths_answer(bool sb_eff)
 {

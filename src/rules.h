@@ -42,7 +42,7 @@ DvPersonState dv_person_state(const DvEnrollmentFacts *e, int n,
 /* hide_address(P) = ND_eff(P) OR SB_eff(P). */
 bool		dv_hide_address(bool nd_eff, bool sb_eff);
 
-/* §3 rows 1 and 4: is anything at all shown for P on the card paths? */
+/* §3 rows 1, 3 and 4: is anything at all shown for P on the card paths? */
 bool		dv_card_paths_answer(bool sb_eff);
 
 /* §3 row 2: is enrollment E shown in the portal's self-information? */

@@ -44,14 +44,14 @@ enum
 	R_ENROLLMENT_NAME, R_INSURER, R_INSURER_PKEY, R_PERSON, R_PERSON_PKEY,
 	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER,
 	/* since 1.1: resolved when present, so that 1.0's paths work without */
-	R_RECORD, R_RECORD_PERSON, R_MARK, R_MARK_RECORD, R_COUNT
+	R_RECORD, R_RECORD_ENROLLMENT, R_MARK, R_MARK_RECORD, R_COUNT
 };
 #define R_FIRST_OPTIONAL R_RECORD
 static const char *const relation_names[R_COUNT] = {
 	"enrollment", "enrollment_insurance_card", "enrollment_person",
 	"enrollment_disaster_kana", "enrollment_disaster_name", "insurer",
 	"insurer_pkey", "person", "person_pkey", "card", "card_pkey", "proxy",
-	"proxy_pkey", "disaster", "provision_record", "provision_record_person",
+	"proxy_pkey", "disaster", "provision_record", "provision_record_enrollment",
 	"provision_mark", "provision_mark_record"
 };
 
@@ -139,6 +139,13 @@ load_catalog(void)
 		if (!OidIsValid(cat.oid[i]) && i < R_FIRST_OPTIONAL)
 			elog(ERROR, "dvflag: relation dvflag.%s is missing", relation_names[i]);
 	}
+	/* the 1.1 relations are there all together or not at all */
+	for (int i = R_FIRST_OPTIONAL; i < R_COUNT; i++)
+		if (OidIsValid(cat.oid[R_FIRST_OPTIONAL]) && !OidIsValid(cat.oid[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("relation dvflag.%s is missing", relation_names[i]),
+					 errhint("dvflag's objects were changed outside the extension's scripts.")));
 	for (int q = 0; q < Q_NATTS; q++)
 		cat.e_att[q] = enrollment_columns[q] ? column(cat.oid[R_ENROLLMENT], enrollment_columns[q])
 			: InvalidAttrNumber;
@@ -483,6 +490,39 @@ by_requested_then_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : (x->id > y->id);
 }
 
+/* Room for one more record in *rows. */
+static DvRecord *
+next_record(DvRecord **rows, int *n, int *max)
+{
+	if (*n == *max)
+		*rows = repalloc(*rows, sizeof(DvRecord) * (*max *= 2));
+	return &(*rows)[(*n)++];
+}
+
+/* The record under the slot, as the exchange history needs it. */
+static void
+read_record(TupleTableSlot *slot, DvRecord *r)
+{
+	bool		isnull;
+	char	   *outcome;
+
+	for (int x = 0; x < X_NATTS; x++)
+	{
+		if (cat.r_att[x] == InvalidAttrNumber)
+		{
+			r->values[x] = (Datum) 0;
+			r->nulls[x] = true;
+			continue;
+		}
+		r->values[x] = copy_value(slot, cat.r_att[x], &r->nulls[x]);
+	}
+	r->id = DatumGetInt64(r->values[X_RECORD_ID]);
+	outcome = TextDatumGetCString(slot_getattr(slot, cat.r_outcome, &isnull));
+	r->provided = strcmp(outcome, "provided") == 0;
+	r->nd_mark = bool_value(slot, cat.r_nd_mark);
+	r->mark_appended = false;
+}
+
 /* Has a mark been appended to this record since it completed? */
 static bool
 mark_appended(int64 record_id)
@@ -506,6 +546,9 @@ dv_records_of(const char *link_no, DvRecord **out)
 	int			n = 0,
 				max = 4;
 	DvRecord   *rows;
+	int64	   *ids = NULL;
+	int			nids = 0,
+				maxids = 0;
 
 	load_catalog();
 	if (!OidIsValid(cat.oid[R_RECORD]))
@@ -518,34 +561,28 @@ dv_records_of(const char *link_no, DvRecord **out)
 					 errmsg("dvflag.provision_record does not exist"),
 					 errhint("ALTER EXTENSION dvflag UPDATE")));
 	}
-	rows = palloc(sizeof(DvRecord) * max);
+	/* the person's enrollments now: a record follows its enrollment */
 	text_key(&key, 1, link_no);
-	scan_begin(&s, R_RECORD, R_RECORD_PERSON, &key, 1);
+	scan_begin(&s, R_ENROLLMENT, R_ENROLLMENT_PERSON, &key, 1);
 	while (scan_next(&s))
 	{
-		DvRecord   *r;
-		char	   *outcome;
 		bool		isnull;
 
-		if (n == max)
-			rows = repalloc(rows, sizeof(DvRecord) * (max *= 2));
-		r = &rows[n++];
-		for (int x = 0; x < X_NATTS; x++)
-		{
-			if (cat.r_att[x] == InvalidAttrNumber)
-			{
-				r->values[x] = (Datum) 0;
-				r->nulls[x] = true;
-				continue;
-			}
-			r->values[x] = copy_value(s.slot, cat.r_att[x], &r->nulls[x]);
-		}
-		r->id = DatumGetInt64(r->values[X_RECORD_ID]);
-		outcome = TextDatumGetCString(slot_getattr(s.slot, cat.r_outcome, &isnull));
-		r->provided = strcmp(outcome, "provided") == 0;
-		r->nd_mark = bool_value(s.slot, cat.r_nd_mark);
+		if (nids == maxids)
+			ids = ids ? repalloc(ids, sizeof(int64) * (maxids *= 2)) : palloc(sizeof(int64) * (maxids = 4));
+		ids[nids++] = DatumGetInt64(slot_getattr(s.slot, cat.e_id, &isnull));
 	}
 	scan_end(&s);
+
+	rows = palloc(sizeof(DvRecord) * max);
+	for (int k = 0; k < nids; k++)
+	{
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(ids[k]));
+		scan_begin(&s, R_RECORD, R_RECORD_ENROLLMENT, &key, 1);
+		while (scan_next(&s))
+			read_record(s.slot, next_record(&rows, &n, &max));
+		scan_end(&s);
+	}
 
 	/* marks and names only for the records that could be shown */
 	for (int i = 0; i < n; i++)

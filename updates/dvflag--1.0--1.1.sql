@@ -3,6 +3,13 @@
 -- My Number (§7).  Also run by CREATE EXTENSION after the 1.0 script.
 \echo Use "ALTER EXTENSION dvflag UPDATE TO '1.1'" to load this file. \quit
 
+-- The enrollment trigger's statements are planned once, generically, and
+-- dvflag keeps no planner statistics on link_no: the estimates are those of
+-- a large join, and above jit_above_cost every one-row set_flag paid for
+-- JIT compilation (118 ms a change at 10M persons).  Its plans are index
+-- lookups that JIT cannot speed up.
+ALTER FUNCTION dvflag.enrollment_changed() SET jit = off;
+
 -- Flags per item (特定個人情報名コード) at an insurer: ND and AR there apply to
 -- every person's provision of that item (seed 000 別紙3 図3).
 CREATE TABLE dvflag.item_flag (
@@ -31,6 +38,7 @@ CREATE TABLE dvflag.provision_request (
   requested_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
   expires_at    timestamptz NOT NULL,
   requester     text NOT NULL,
+  requester_role oid NOT NULL,
   requester_client text,
   insurer_no    text NOT NULL,
   symbol        text,
@@ -45,6 +53,7 @@ CREATE TABLE dvflag.provision_request (
   record_id     bigint
 );
 CREATE INDEX provision_request_pending ON dvflag.provision_request (insurer_no, id) WHERE status = 'pending';
+COMMENT ON COLUMN dvflag.provision_request.requester_role IS 'the requesting role by OID: a role dropped and created again under the same name is another requester';
 COMMENT ON TABLE dvflag.provision_request IS '情報照会: a request for an item; pending while AR holds';
 
 -- 情報提供等記録: one per request, written when it completes; append-only.
@@ -66,6 +75,7 @@ CREATE TABLE dvflag.provision_record (
   nd_mark       boolean NOT NULL
 );
 CREATE INDEX provision_record_person ON dvflag.provision_record (link_no);
+CREATE INDEX provision_record_enrollment ON dvflag.provision_record (enrollment_id);
 COMMENT ON TABLE dvflag.provision_record IS '情報提供等記録: append-only; outcome provided = completed normally';
 COMMENT ON COLUMN dvflag.provision_record.nd_mark IS 'non-disclosure mark set when the provision completed';
 
@@ -89,8 +99,11 @@ ALTER TABLE dvflag.provision_request ALTER COLUMN symbol SET STATISTICS 0;
 ALTER TABLE dvflag.provision_request ALTER COLUMN number SET STATISTICS 0;
 ALTER TABLE dvflag.provision_record  ALTER COLUMN link_no SET STATISTICS 0;
 
--- Records and marks are append-only for everyone, owner and superuser
--- included (ENABLE ALWAYS: session_replication_role does not skip it).
+-- Records and marks are append-only: UPDATE, DELETE and TRUNCATE are refused
+-- for every role, owner and superuser included (ENABLE ALWAYS:
+-- session_replication_role does not skip it).  DDL by the owner or a
+-- superuser (ALTER TABLE ... DISABLE TRIGGER) is outside what a trigger can
+-- guard.
 CREATE TRIGGER provision_record_append_only BEFORE UPDATE OR DELETE ON dvflag.provision_record
   FOR EACH ROW EXECUTE FUNCTION dvflag.refuse_change();
 CREATE TRIGGER provision_record_no_truncate BEFORE TRUNCATE ON dvflag.provision_record
@@ -140,7 +153,7 @@ CREATE FUNCTION dvflag.request_information(insurer_no text, symbol text, number 
   RETURNS dvflag.provision_answer
   AS 'MODULE_PATHNAME', 'dvflag_request_information'
   LANGUAGE C VOLATILE SECURITY INVOKER
-  SET search_path = pg_catalog, pg_temp;
+  SET search_path = pg_catalog, pg_temp SET jit = off;
 
 -- The requester's own request, by id: its state and, once provided, the answer.
 CREATE FUNCTION dvflag.request_answer(request_id bigint)
@@ -158,7 +171,7 @@ CREATE FUNCTION dvflag.pending_requests()
                  mark_required boolean, content jsonb)
   AS 'MODULE_PATHNAME', 'dvflag_pending_requests'
   LANGUAGE C VOLATILE SECURITY INVOKER ROWS 10
-  SET search_path = pg_catalog, pg_temp;
+  SET search_path = pg_catalog, pg_temp SET jit = off;
 
 -- Staff approve (送信許可) a pending request, optionally with corrected
 -- content; mark true adds the non-disclosure mark, false removes the one ND
@@ -168,14 +181,14 @@ CREATE FUNCTION dvflag.approve_request(request_id bigint, content jsonb DEFAULT 
   RETURNS bigint
   AS 'MODULE_PATHNAME', 'dvflag_approve_request'
   LANGUAGE C VOLATILE SECURITY INVOKER
-  SET search_path = pg_catalog, pg_temp;
+  SET search_path = pg_catalog, pg_temp SET jit = off;
 
 -- Staff decline a pending request; the record says 'declined'.
 CREATE FUNCTION dvflag.decline_request(request_id bigint, reason text)
   RETURNS bigint
   AS 'MODULE_PATHNAME', 'dvflag_decline_request'
   LANGUAGE C VOLATILE SECURITY INVOKER
-  SET search_path = pg_catalog, pg_temp;
+  SET search_path = pg_catalog, pg_temp SET jit = off;
 
 -- Close the pending requests past their validity (dvflag.request_validity)
 -- as 'expired'; staff: their insurers', admin: all.  Returns how many.
@@ -183,7 +196,7 @@ CREATE FUNCTION dvflag.expire_requests()
   RETURNS integer
   AS 'MODULE_PATHNAME', 'dvflag_expire_requests'
   LANGUAGE C VOLATILE SECURITY INVOKER
-  SET search_path = pg_catalog, pg_temp;
+  SET search_path = pg_catalog, pg_temp SET jit = off;
 
 -- Staff set ND or AR on an item at their insurer, with a reason; audited.
 CREATE FUNCTION dvflag.set_item_flag(insurer_no text, item_code text, flag text,
@@ -207,7 +220,7 @@ CREATE FUNCTION dvflag.mark_record(record_id bigint, reason text)
   RETURNS boolean
   AS 'MODULE_PATHNAME', 'dvflag_mark_record'
   LANGUAGE C VOLATILE SECURITY INVOKER
-  SET search_path = pg_catalog, pg_temp;
+  SET search_path = pg_catalog, pg_temp SET jit = off;
 
 -- Append the mark to every unmarked record of a person, in the step that
 -- sets ND; staff of one of the person's insurers.  Returns how many.
@@ -215,7 +228,7 @@ CREATE FUNCTION dvflag.mark_person_records(link_no text, reason text)
   RETURNS integer
   AS 'MODULE_PATHNAME', 'dvflag_mark_person_records'
   LANGUAGE C VOLATILE SECURITY INVOKER
-  SET search_path = pg_catalog, pg_temp;
+  SET search_path = pg_catalog, pg_temp SET jit = off;
 
 -- §3 row 3: the person's records that completed normally and carry no
 -- mark; same card and proxy rules as the other portal paths.
@@ -240,7 +253,7 @@ CREATE FUNCTION dvflag.inquiry_without_my_number(kana text, birth_date date, sex
                  birth_date date, address text, postcode text)
   AS 'MODULE_PATHNAME', 'dvflag_inquiry_without_my_number'
   LANGUAGE C VOLATILE SECURITY INVOKER ROWS 1
-  SET search_path = pg_catalog, pg_temp;
+  SET search_path = pg_catalog, pg_temp SET jit = off;
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;

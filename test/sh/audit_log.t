@@ -17,16 +17,18 @@ db="dvflag_audit_log_$$"
 tag="audit-log-t-$$-$RANDOM"
 r_disaster="t_log_disaster_$$"
 r_portal="t_log_portal_$$"
+r_req="t_log_req_$$"
+r_staff="t_log_staff_$$"
 tmp=$(mktemp -d)
 
 cleanup() {
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-  psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r_disaster, $r_portal" >/dev/null 2>&1
+  psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r_disaster, $r_portal, $r_req, $r_staff" >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-echo "1..17"
+echo "1..21"
 n=0
 check() { # description, command...: ok when the command succeeds
   local d=$1
@@ -35,7 +37,7 @@ check() { # description, command...: ok when the command succeeds
   if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 skip_rest() {
-  while [ "$n" -lt 17 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
+  while [ "$n" -lt 21 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
   exit 0
 }
 
@@ -46,7 +48,7 @@ setting() { q -d postgres -c "SELECT setting FROM pg_settings WHERE name = '$1'"
 q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null &&
   q -d "$db" -c "CREATE EXTENSION dvflag" >/dev/null &&
   q -d "$db" -f test/fixtures/worked_examples.sql >/dev/null &&
-  q -d postgres -c "CREATE ROLE $r_disaster IN ROLE dvflag_disaster; CREATE ROLE $r_portal IN ROLE dvflag_portal" >/dev/null ||
+  q -d postgres -c "CREATE ROLE $r_disaster IN ROLE dvflag_disaster; CREATE ROLE $r_portal IN ROLE dvflag_portal; CREATE ROLE $r_req IN ROLE dvflag_requester; CREATE ROLE $r_staff IN ROLE dvflag_insurer" >/dev/null ||
   { echo "Bail out! could not create the test database $db"; exit 1; }
 
 # --- where the server log is ---------------------------------------------
@@ -299,9 +301,42 @@ check "DV003: one log line, JSON, outcome too_many, result_count 21, the criteri
     and e[0]['detail']['outcome'] == 'too_many' and e[0]['detail']['result_count'] == 21
     and e[0]['detail']['criteria'] == {'birth_date': '2000-01-01', 'kana': 'ドウメイ', 'insurer_name': '保険'}"
 
+# --- a provision whose requester rolls back after reading the content -----
+q -d "$db" -c "SELECT dvflag.register_item_copy('131136', NULL, '1005', '00', 'TM01', '{\"benefit\": 7}');
+               SELECT dvflag.grant_insurer('$r_staff', '131136')" >/dev/null
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_req;
+SET dvflag.client = '$tag/provision';
+SELECT 'content=' || content::text FROM dvflag.request_information('131136', NULL, '1005', '00', 'TM01');
+ROLLBACK;
+SQL
+)
+check "provision rolled back: the requester read the content" grep -qx 'content={"benefit": 7}' <<<"$out"
+check "provision rolled back: its completion is in the log, with outcome, item and person" \
+  expect_events "$tag/provision" "len(e) == 1 and e[0]['action'] == 'provision_completed' and e[0]['actor'] == '$r_req'
+    and e[0]['detail']['outcome'] == 'provided' and e[0]['detail']['item_code'] == 'TM01'
+    and e[0]['detail']['link_no'] == 'NO-FLAG'"
+
+# --- an inquiry without My Number, rolled back ----------------------------
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_staff;
+SET dvflag.client = '$tag/inquiry';
+SELECT 'status=' || status FROM dvflag.inquiry_without_my_number('タナカ ケン', '1970-05-05', 1::smallint, '横浜市', '介護保険課', '山本');
+ROLLBACK;
+SQL
+)
+check "inquiry rolled back: it answered" grep -qx "status=match" <<<"$out"
+check "inquiry rolled back: in the log with the inquirer's institution, department and name" \
+  expect_events "$tag/inquiry" "len(e) == 1 and e[0]['action'] == 'inquiry_without_my_number'
+    and e[0]['detail']['institution'] == '横浜市' and e[0]['detail']['department'] == '介護保険課'
+    and e[0]['detail']['inquirer'] == '山本' and e[0]['detail']['status'] == 'match'"
+
 # --- no refused or rolled-back event left a row ---------------------------
 check "no row in dvflag.audit for the refused and rolled-back events" \
-  test "$(table_rows "a.client IN ('$tag/dv002', '$tag/rollback', '$tag/savepoint', '$tag/dv001', '$tag/dv003')")" = 0
+  test "$(table_rows "a.client IN ('$tag/dv002', '$tag/rollback', '$tag/savepoint', '$tag/dv001', '$tag/dv003',
+                                   '$tag/provision', '$tag/inquiry')")" = 0
 all_parse() { # every audit line since the offset parses; at least the six above
   local out
   out=$(log_read "$logfile" "$offset" | python3 "$tmp/extract.py" "$fmt" "*") || {

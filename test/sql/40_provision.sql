@@ -1,7 +1,7 @@
 -- Information provision (RULES.md §6), the portal's exchange history (§3
 -- row 3) and inquiries without My Number (§7), from the 1.1 interface.
 BEGIN;
-SELECT plan(80);
+SELECT plan(87);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_req LOGIN IN ROLE dvflag_requester;
 CREATE ROLE t_req2 LOGIN IN ROLE dvflag_requester;
@@ -61,6 +61,16 @@ SELECT is((dvflag.request_answer(:ar_request_id)).status, 'pending', 'the reques
 SET ROLE t_req2;
 SELECT throws_ok(format('SELECT dvflag.request_answer(%s)', :ar_request_id), 'P0002', NULL,
                  'another requester cannot see it');
+RESET ROLE;
+CREATE ROLE t_req_old LOGIN IN ROLE dvflag_requester;
+SET ROLE t_req_old;
+SELECT request_id AS old_request FROM dvflag.request_information('131136', NULL, '1005', '00', 'TM01') \gset
+RESET ROLE;
+DROP ROLE t_req_old;
+CREATE ROLE t_req_old LOGIN IN ROLE dvflag_requester;
+SET ROLE t_req_old;
+SELECT throws_ok(format('SELECT divflag_x FROM dvflag.request_answer(%s) AS divflag_x', :old_request), 'P0002', NULL,
+                 'a role dropped and created again under the same name is another requester');
 SET ROLE t_staff_c;
 SELECT dvflag.approve_request(:ar_request_id, '{"benefit": 1200}') AS ar_record \gset
 SET ROLE t_req;
@@ -192,9 +202,13 @@ SELECT is(pg_temp.history('CARD-NO-FLAG'),
           'the history holds exactly the normal, unmarked records');
 
 -- 10. marks appended later (記録事項変更事由の追記)
+INSERT INTO dvflag.enrollment (link_no, insurer_no, number, branch, acquired_on)
+VALUES ('ONLY-C', '131136', '4001', '00', '2020-04-01');
+SELECT dvflag.register_item_copy('131136', NULL, '4001', '00', 'TM01', '{"x": 1}');
+SELECT record_id AS onlyc_record FROM dvflag.request_information('131136', NULL, '4001', '00', 'TM01') \gset
 SET ROLE t_staff_a;
-SELECT throws_ok(format('SELECT dvflag.mark_record(%s, %L)', :auto_record_id, 'x'), '42501', NULL,
-                 'staff of another insurer cannot mark C''s record');
+SELECT throws_ok(format('SELECT dvflag.mark_record(%s, %L)', :onlyc_record, 'x'), '42501', NULL,
+                 'staff of an insurer that neither provided the record nor has the person cannot mark it');
 SET ROLE t_staff_c;
 SELECT throws_ok(format('SELECT dvflag.mark_record(%s, NULL)', :auto_record_id), '22023', NULL,
                  'a mark needs a reason');
@@ -210,6 +224,21 @@ SELECT is(pg_temp.history('CARD-NO-FLAG'), '{}'::bigint[], 'nothing of NO-FLAG s
 SET ROLE t_staff_a;
 SELECT throws_ok($$SELECT dvflag.mark_person_records('TWIN-X', 'x')$$, '42501', NULL,
                  'staff cannot mark the records of a person not enrolled at their insurers');
+RESET ROLE;
+
+-- a record follows its enrollment: a corrected link_no moves it to the right person
+SELECT dvflag.register_card('CARD-ONLY-C', '131136', NULL, '4001', '00');
+SELECT is(pg_temp.history('CARD-ONLY-C'), ARRAY[:onlyc_record]::bigint[], 'ONLY-C sees its record');
+INSERT INTO dvflag.enrollment (link_no, insurer_no, number, branch, acquired_on)
+VALUES ('OTHER', '131136', '4002', '00', '2021-04-01');
+SELECT dvflag.register_card('CARD-OTHER', '131136', NULL, '4002', '00');
+SET LOCAL dvflag.reason = 'link_no corrected';
+UPDATE dvflag.enrollment SET link_no = 'OTHER' WHERE number = '4001';
+RESET dvflag.reason;
+SELECT is(pg_temp.history('CARD-ONLY-C'), '{}'::bigint[], 'after a link correction the old person no longer sees it');
+SELECT is(pg_temp.history('CARD-OTHER'), ARRAY[:onlyc_record]::bigint[], 'the right person does');
+SET ROLE t_staff_c;
+SELECT is(dvflag.mark_person_records('OTHER', 'ND for OTHER'), 1, 'and can mark it through the right person');
 RESET ROLE;
 
 -- 11. append-only for every role, the owner included
@@ -237,6 +266,15 @@ SET ROLE t_req;
 SELECT (dvflag.request_information('06132013', 'B2', '1001', '00', 'TM01')).status AS x \gset
 SELECT (dvflag.request_information('131136', NULL, '1001', '00', 'TM01')).record_id AS sb_record \gset
 RESET ROLE;
+SELECT dvflag.register_item_copy('131136', NULL, '1002', '00', 'TM01', '{"benefit": 5}');
+SET ROLE t_req;
+SELECT record_id AS sbc_record FROM dvflag.request_information('131136', NULL, '1002', '00', 'TM01') \gset
+RESET ROLE;
+SELECT is(pg_temp.history('CARD-SB-AT-C'), '{}'::bigint[],
+          'while SB_eff holds the history answers nothing, as the qualifications do (no new insurer named)');
+SELECT dvflag.set_flag('131136', NULL, '1002', '00', 'sb', false, 'cleared (worked example)');
+SELECT is(pg_temp.history('CARD-SB-AT-C'), ARRAY[:sbc_record]::bigint[], 'SB cleared: it shows');
+SELECT dvflag.set_flag('131136', NULL, '1002', '00', 'sb', true, 'set again');
 SELECT is(pg_temp.history('CARD-AGENT', 'SB-AT-B'), '{}'::bigint[], 'no proxy relation: nothing');
 SET ROLE t_portal;
 SELECT dvflag.set_proxy('CARD-SB-AT-B', 'AGENT');
