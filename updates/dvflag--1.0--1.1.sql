@@ -279,3 +279,55 @@ GRANT EXECUTE ON FUNCTION dvflag.inquiry_without_my_number(text, date, smallint,
                                                            daterange, daterange)
   TO dvflag_insurer;
 GRANT EXECUTE ON FUNCTION dvflag.portal_exchange_history(text, text) TO dvflag_portal;
+
+-- Backups: pg_dump keeps the rows of every table (and where each identity
+-- stands).  Restore as a superuser with triggers disabled (pg_restore
+-- --disable-triggers, or pg_dump --disable-triggers for a plain dump): the
+-- dump already holds the derived person rows and the audit of every past
+-- change, and restoring a row is not a new flag change.
+-- (one statement each: every call rewrites the extension's catalog row)
+SELECT pg_catalog.pg_extension_config_dump('dvflag.insurer', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.enrollment', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.person', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.card', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.proxy', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.disaster', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.insurer_staff', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.audit', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.item_flag', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.item_copy', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.provision_request', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.provision_record', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.provision_mark', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.enrollment_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.disaster_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.audit_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.provision_request_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.provision_record_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.provision_mark_id_seq', '');
+
+-- After a restore with triggers disabled: pg_dump's --disable-triggers turns
+-- them back on as ordinary triggers (ENABLE TRIGGER ALL), which
+-- session_replication_role = replica would skip.  This puts dvflag's own
+-- triggers back to ENABLE ALWAYS and returns how many it changed.  For the
+-- superuser who restored; no audience may run it.
+CREATE FUNCTION dvflag.rearm_triggers()
+  RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+  n integer := 0;
+BEGIN
+  FOR t IN SELECT c.relname, g.tgname
+             FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+            WHERE c.relnamespace = 'dvflag'::pg_catalog.regnamespace AND NOT g.tgisinternal
+              AND g.tgenabled OPERATOR(pg_catalog.<>) 'A'
+            ORDER BY 1, 2 LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE dvflag.%I ENABLE ALWAYS TRIGGER %I', t.relname, t.tgname);
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION dvflag.rearm_triggers() FROM PUBLIC;
