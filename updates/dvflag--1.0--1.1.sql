@@ -331,3 +331,129 @@ BEGIN
   RETURN n;
 END $$;
 REVOKE ALL ON FUNCTION dvflag.rearm_triggers() FROM PUBLIC;
+
+-- The deployment self-check: one row per problem found in the live
+-- database (none when all is as the extension set it up).  Privileges are
+-- compared with those the extension's scripts granted (pg_init_privs), so
+-- any GRANT or REVOKE made since on a dvflag table, sequence, function or
+-- type shows, whoever the grantee.  For admin and the auditor.
+CREATE FUNCTION dvflag.check()
+  RETURNS TABLE (problem text, object text, detail text)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $check$
+WITH ext AS (
+  SELECT e.oid, e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'dvflag'
+), members AS (
+  SELECT d.classid, d.objid FROM pg_catalog.pg_depend d, ext
+   WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+     AND d.refobjid OPERATOR(pg_catalog.=) ext.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+), audience(name) AS (
+  VALUES ('dvflag_admin'), ('dvflag_insurer'), ('dvflag_portal'), ('dvflag_clinic'),
+         ('dvflag_disaster'), ('dvflag_requester'), ('dvflag_auditor')
+), objects AS (
+  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
+         pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
+         COALESCE(c.relacl, pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)) AS acl,
+         CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END AS kind, c.relowner AS owner
+    FROM pg_catalog.pg_class c JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                               AND m.objid OPERATOR(pg_catalog.=) c.oid
+  UNION ALL
+  SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure),
+         COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner)), 'f', p.proowner
+    FROM pg_catalog.pg_proc p JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                              AND m.objid OPERATOR(pg_catalog.=) p.oid
+  UNION ALL
+  SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, pg_catalog.format('type %s', t.oid::pg_catalog.regtype),
+         COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner)), 'T', t.typowner
+    FROM pg_catalog.pg_type t JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                                              AND m.objid OPERATOR(pg_catalog.=) t.oid
+), granted AS (
+  SELECT o.name, a.grantee, a.privilege_type FROM objects o, pg_catalog.aclexplode(o.acl) a
+), initial AS (
+  SELECT o.name, a.grantee, a.privilege_type
+    FROM objects o
+    LEFT JOIN pg_catalog.pg_init_privs i ON i.classoid OPERATOR(pg_catalog.=) o.classid
+          AND i.objoid OPERATOR(pg_catalog.=) o.objid AND i.objsubid OPERATOR(pg_catalog.=) 0,
+         pg_catalog.aclexplode(COALESCE(i.initprivs, pg_catalog.acldefault(o.kind, o.owner))) a
+), logins AS (
+  -- every login role, with the audience roles it is a member of, directly or not
+  WITH RECURSIVE m(login, role) AS (
+    SELECT r.oid, r.oid FROM pg_catalog.pg_roles r WHERE r.rolcanlogin
+    UNION
+    SELECT m.login, am.roleid FROM m JOIN pg_catalog.pg_auth_members am ON am.member OPERATOR(pg_catalog.=) m.role
+  )
+  SELECT m.login, pg_catalog.array_agg(r.rolname::pg_catalog.text ORDER BY r.rolname) AS audiences
+    FROM m JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.role
+   WHERE r.rolname::pg_catalog.text IN (SELECT name FROM audience)
+   GROUP BY m.login
+)
+SELECT 'privilege_granted', g.name,
+       pg_catalog.format('%s holds %s, which the extension did not grant',
+                         CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::pg_catalog.text END,
+                         g.privilege_type)
+  FROM (SELECT * FROM granted EXCEPT SELECT * FROM initial) g
+UNION ALL
+SELECT 'privilege_revoked', g.name,
+       pg_catalog.format('%s no longer holds %s',
+                         CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::pg_catalog.text END,
+                         g.privilege_type)
+  FROM (SELECT * FROM initial EXCEPT SELECT * FROM granted) g
+UNION ALL
+SELECT 'owner_changed', o.name, pg_catalog.format('owned by %s, not by the extension''s owner %s',
+                                                  o.owner::pg_catalog.regrole, ext.extowner::pg_catalog.regrole)
+  FROM objects o, ext WHERE o.owner OPERATOR(pg_catalog.<>) ext.extowner
+UNION ALL
+SELECT 'search_path_changed', pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure),
+       pg_catalog.format('runs with %s instead of search_path=pg_catalog, pg_temp',
+                         COALESCE(pg_catalog.array_to_string(p.proconfig, ', '), 'the caller''s settings'))
+  FROM pg_catalog.pg_proc p JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                            AND m.objid OPERATOR(pg_catalog.=) p.oid
+ WHERE p.proname::pg_catalog.text NOT IN ('fold', 'insurer_no_valid', 'is_blank')
+   AND NOT COALESCE(p.proconfig OPERATOR(pg_catalog.@>) ARRAY['search_path=pg_catalog, pg_temp'], false)
+UNION ALL
+SELECT 'row_security_off', pg_catalog.format('table %s', c.oid::pg_catalog.regclass),
+       'row-level security is disabled: its policies no longer apply'
+  FROM pg_catalog.pg_class c JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                             AND m.objid OPERATOR(pg_catalog.=) c.oid
+ WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND NOT c.relrowsecurity
+UNION ALL
+SELECT 'trigger_not_always', pg_catalog.format('trigger %s on %s', t.tgname, t.tgrelid::pg_catalog.regclass),
+       CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'fires only in replica sessions'
+                        ELSE 'enabled as an ordinary trigger: a replica session skips it (dvflag.rearm_triggers())' END
+  FROM pg_catalog.pg_trigger t JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                               AND m.objid OPERATOR(pg_catalog.=) t.tgrelid
+ WHERE NOT t.tgisinternal AND t.tgenabled OPERATOR(pg_catalog.<>) 'A'
+UNION ALL
+SELECT 'login_in_two_audiences', pg_catalog.format('role %s', l.login::pg_catalog.regrole),
+       pg_catalog.format('member of %s: one login should serve one audience',
+                         pg_catalog.array_to_string(l.audiences, ', '))
+  FROM logins l WHERE pg_catalog.cardinality(l.audiences) OPERATOR(pg_catalog.>) 1
+UNION ALL
+SELECT 'audience_role_too_strong', pg_catalog.format('role %s', r.rolname),
+       pg_catalog.concat_ws(', ', CASE WHEN r.rolcanlogin THEN 'can log in' END,
+                            CASE WHEN r.rolsuper THEN 'is a superuser' END,
+                            CASE WHEN r.rolbypassrls THEN 'bypasses row-level security' END,
+                            CASE WHEN r.rolcreaterole THEN 'can create roles' END)
+  FROM pg_catalog.pg_roles r
+ WHERE r.rolname::pg_catalog.text IN (SELECT name FROM audience)
+   AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole)
+UNION ALL
+SELECT 'staff_mapping_dangling', pg_catalog.format('insurer_staff %s', s.staff::pg_catalog.oid),
+       pg_catalog.format('maps a dropped role to insurer %s', s.insurer_no)
+  FROM dvflag.insurer_staff s
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) s.staff::pg_catalog.oid)
+UNION ALL
+SELECT 'log_suppressed', 'setting log_min_messages',
+       pg_catalog.format('%s drops the LOG lines that record rolled-back and refused reads; audited reads are refused',
+                         pg_catalog.current_setting('log_min_messages'))
+ WHERE pg_catalog.current_setting('log_min_messages') IN ('fatal', 'panic')
+UNION ALL
+SELECT 'not_preloaded', 'setting shared_preload_libraries',
+       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment by insurer staff is not staged'
+ WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
+             pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
+ORDER BY 1, 2, 3;
+$check$;
+REVOKE ALL ON FUNCTION dvflag.check() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.check() TO dvflag_admin, dvflag_auditor;

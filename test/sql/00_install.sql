@@ -104,7 +104,7 @@ FROM (VALUES
   ('dvflag_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
   ('dvflag_disaster', ARRAY['disaster_search']),
   ('dvflag_requester', ARRAY['protected', 'request_answer', 'request_information']),
-  ('dvflag_auditor', NULL)
+  ('dvflag_auditor', ARRAY['check'])
 ) AS t(r, fns);
 SELECT is(
   (SELECT array_agg(c.relname::text) FROM pg_class c
