@@ -79,6 +79,20 @@ _PG_init(void)
 							"as expired by dvflag.expire_requests() or when its requester asks for it.",
 							&dv_request_validity, 7 * 24 * 60, 1, 365 * 24 * 60, PGC_SUSET,
 							GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomIntVariable("dvflag.enrollment_retention_years",
+							"Years after its loss date that dvflag.purge() keeps an enrollment.",
+							"RULES.md §8: qualification history is kept 20 years or more. Purging keeps "
+							"every flag's effect.",
+							&dv_enrollment_retention_years, 20, 1, 200, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("dvflag.record_retention_years",
+							"Years after completion that dvflag.purge() keeps a provision record.",
+							"RULES.md §8: provision records are kept 7 years.",
+							&dv_record_retention_years, 7, 1, 200, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("dvflag.audit_retention_years",
+							"Years that dvflag.purge() keeps an audit row, at least as long as the other two periods.",
+							"The audit is kept at least as long as the records it speaks of: the longest "
+							"of the three settings applies.",
+							&dv_audit_retention_years, 20, 1, 200, PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("dvflag");
 	dv_store_init();
 

@@ -144,6 +144,12 @@ extern bool dv_may_act_for_insurer(Oid caller, const char *insurer_no);
 extern bool dv_person_at(const char *link_no, Datum insurers);
 extern void dv_require_insurer(const char *insurer_no);	/* P0002 if none */
 
+/* purge.c: retention settings, and "the purge is deleting" for refuse_change. */
+extern bool dv_purging;
+extern int	dv_enrollment_retention_years;
+extern int	dv_record_retention_years;
+extern int	dv_audit_retention_years;
+
 /* Settings of information provision (dvflag.c). */
 extern int	dv_request_validity;	/* minutes */
 

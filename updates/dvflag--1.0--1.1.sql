@@ -457,3 +457,14 @@ ORDER BY 1, 2, 3;
 $check$;
 REVOKE ALL ON FUNCTION dvflag.check() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.check() TO dvflag_admin, dvflag_auditor;
+
+-- Retention (RULES.md §8): delete what is past its period (superuser
+-- settings dvflag.enrollment_retention_years, record_retention_years,
+-- audit_retention_years), keeping every flag's effect; audited.  Admin.
+CREATE FUNCTION dvflag.purge()
+  RETURNS TABLE (purged text, rows bigint)
+  AS 'MODULE_PATHNAME', 'dvflag_purge'
+  LANGUAGE C VOLATILE SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+REVOKE ALL ON FUNCTION dvflag.purge() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.purge() TO dvflag_admin;

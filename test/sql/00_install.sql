@@ -70,7 +70,7 @@ SELECT is(
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
   ARRAY['approve_request', 'decline_request', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
-        'pending_requests', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
+        'pending_requests', 'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
         'request_information',
         'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
   'SECURITY INVOKER: the immutable helpers, and the acting functions that decide by the caller''s role');

@@ -1,0 +1,159 @@
+/*
+ * purge.c — retention (RULES.md §8): dvflag.purge() removes what is past
+ * its retention period, and keeps every flag's effect.
+ *
+ *   - enrollments lost more than dvflag.enrollment_retention_years ago;
+ *     ND of a purged enrollment stays in force through person.nd_retained
+ *     (rules.c counts it in ND_eff), and the latest enrollment of a person
+ *     whose SB is in effect is kept, because it is what governs SB_eff;
+ *   - provision records completed more than dvflag.record_retention_years
+ *     ago, with their marks, and the finished requests behind them;
+ *   - audit rows older than the longest of the three periods
+ *     (dvflag.audit_retention_years, and never shorter than the records
+ *     they speak of).
+ * The periods are superuser settings, so that nobody else can shorten
+ * them.  The audit and the provision records are append-only; only this
+ * function deletes from them, through dv_purging, which refuse_change()
+ * honours while the purge's own statements run.  The purge is audited.
+ */
+#include "dvflag.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/timestamp.h"
+
+bool		dv_purging = false;
+int			dv_enrollment_retention_years = 20;
+int			dv_record_retention_years = 7;
+int			dv_audit_retention_years = 20;
+
+/* $1: the enrollment cutoff (date), $2: the record cutoff, $3: the audit's. */
+static DvPlan keep_nd = {
+	"UPDATE dvflag.person p SET nd_retained = true"
+	"  FROM (SELECT DISTINCT e.link_no FROM dvflag.enrollment e"
+	"         WHERE e.nd AND e.lost_on OPERATOR(pg_catalog.<) $1) x"
+	" WHERE p.link_no OPERATOR(pg_catalog.=) x.link_no AND NOT p.nd_retained",
+	1, {DATEOID}, NULL, false
+};
+static DvPlan purge_enrollments = {
+	"DELETE FROM dvflag.enrollment e WHERE e.lost_on OPERATOR(pg_catalog.<) $1"
+	"   AND NOT EXISTS (SELECT 1 FROM dvflag.person p"
+	"                    WHERE p.latest_id OPERATOR(pg_catalog.=) e.id AND p.sb_eff)",
+	1, {DATEOID}, NULL, false
+};
+static DvPlan purge_marks = {
+	"DELETE FROM dvflag.provision_mark m USING dvflag.provision_record r"
+	" WHERE m.record_id OPERATOR(pg_catalog.=) r.id AND r.completed_at OPERATOR(pg_catalog.<) $1",
+	1, {TIMESTAMPTZOID}, NULL, false
+};
+static DvPlan purge_records = {
+	"DELETE FROM dvflag.provision_record r WHERE r.completed_at OPERATOR(pg_catalog.<) $1",
+	1, {TIMESTAMPTZOID}, NULL, false
+};
+static DvPlan purge_requests = {
+	"DELETE FROM dvflag.provision_request q WHERE q.requested_at OPERATOR(pg_catalog.<) $1"
+	"   AND q.status OPERATOR(pg_catalog.<>) 'pending'",
+	1, {TIMESTAMPTZOID}, NULL, false
+};
+static DvPlan purge_audit = {
+	"DELETE FROM dvflag.audit a WHERE a.at OPERATOR(pg_catalog.<) $1",
+	1, {TIMESTAMPTZOID}, NULL, false
+};
+
+/* Now minus so many years, as a timestamptz. */
+static TimestampTz
+years_ago(int years)
+{
+	Interval	span = {0, 0, years * 12};
+
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+												   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+												   IntervalPGetDatum(&span)));
+}
+
+static uint64
+run_purge(DvPlan *plan, Datum cutoff)
+{
+	dv_exec(plan, &cutoff, NULL, false, 0);
+	return SPI_processed;
+}
+
+PG_FUNCTION_INFO_V1(dvflag_purge);
+/* purge(): what is past its retention, with the counts of what went. */
+Datum
+dvflag_purge(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			caller = GetUserId();
+	DvSavedUser saved;
+	TimestampTz enrollment_cut = years_ago(dv_enrollment_retention_years);
+	TimestampTz record_cut = years_ago(dv_record_retention_years);
+	TimestampTz audit_cut = years_ago(Max(dv_audit_retention_years,
+										  Max(dv_enrollment_retention_years,
+											  dv_record_retention_years)));
+	Datum		enrollment_day = DirectFunctionCall1(timestamptz_date,
+													 TimestampTzGetDatum(enrollment_cut));
+	const char *what[6] = {"person_nd_retained", "enrollment", "provision_mark",
+	"provision_record", "provision_request", "audit"};
+	uint64		count[6];
+	StringInfoData d;
+	char	   *reason;
+
+	dv_refuse_in_restricted_operation("dvflag.purge()");
+	if (!dv_role_has(caller, DV_ROLE_ADMIN))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to purge"),
+				 errhint("Only dvflag_admin purges, and only what is past the retention settings.")));
+	dv_audit_require_log();
+	InitMaterializedSRF(fcinfo, 0);
+	reason = psprintf("retention purge: enrollments lost before %s",
+					  DatumGetCString(DirectFunctionCall1(date_out, enrollment_day)));
+
+	dv_become_owner(&saved);
+	dv_spi_connect();
+	count[0] = run_purge(&keep_nd, enrollment_day);
+	dv_reason_override = reason;
+	dv_acting_override = caller;
+	dv_purging = true;
+	PG_TRY();
+	{
+		count[1] = run_purge(&purge_enrollments, enrollment_day);
+		count[2] = run_purge(&purge_marks, TimestampTzGetDatum(record_cut));
+		count[3] = run_purge(&purge_records, TimestampTzGetDatum(record_cut));
+		count[4] = run_purge(&purge_requests, TimestampTzGetDatum(record_cut));
+		count[5] = run_purge(&purge_audit, TimestampTzGetDatum(audit_cut));
+	}
+	PG_FINALLY();
+	{
+		dv_purging = false;
+		dv_reason_override = NULL;
+		dv_acting_override = InvalidOid;
+	}
+	PG_END_TRY();
+
+	initStringInfo(&d);
+	appendStringInfoChar(&d, '{');
+	dv_json_field_text(&d, "enrollments_lost_before",
+					   DatumGetCString(DirectFunctionCall1(date_out, enrollment_day)));
+	dv_json_field_text(&d, "records_completed_before", timestamptz_to_str(record_cut));
+	dv_json_field_text(&d, "audit_before", timestamptz_to_str(audit_cut));
+	for (int i = 0; i < 6; i++)
+		dv_json_field_raw(&d, what[i], psprintf(UINT64_FORMAT, count[i]));
+	appendStringInfoChar(&d, '}');
+	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, caller, "purge", NULL, d.data);
+	SPI_finish();
+	dv_restore_user(&saved);
+
+	for (int i = 0; i < 6; i++)
+	{
+		Datum		values[2] = {CStringGetTextDatum(what[i]), Int64GetDatum((int64) count[i])};
+		bool		nulls[2] = {false, false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
