@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# kill -9 of the server during a bulk load with flags, then restart: every
+# committed batch of enrollments is there with every audit row of its flag
+# changes and its persons' state; nothing of an uncommitted batch is.
+# Needs to kill and restart the cluster: runs only under pg_virtualenv or
+# a cluster pg_ctlcluster knows (Debian), and as its owner or root.
+set -u
+cd "$(dirname "$0")/../.."
+echo "1..6"
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+skip_rest() { while [ "$n" -lt 6 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done; exit 0; }
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+export PATH="/usr/lib/postgresql/15/bin:$PATH"
+
+cluster=$(q -d postgres -c "SHOW cluster_name" 2>/dev/null)
+datadir=$(q -d postgres -c "SHOW data_directory" 2>/dev/null)
+case $cluster in */*) ;; *) skip_rest "not a pg_ctlcluster cluster" ;; esac
+command -v pg_ctlcluster >/dev/null || skip_rest "no pg_ctlcluster"
+db=dvflag_crash
+tmp=$(mktemp -d)
+trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null &&
+  q -d $db -c "CREATE EXTENSION dvflag" \
+    -c "INSERT INTO dvflag.insurer VALUES ('01130012', 'A'), ('06132013', 'B'), ('131136', 'C')" >/dev/null
+ok $? "a database to load"
+
+# batches of 2,000 enrollments in 1,000 persons: the second enrollment of a
+# person moves them to another insurer; every 50th row has ND, every 70th SB
+load_batch() {
+  q -d $db -c "SET dvflag.reason = 'crash test batch $1';
+    INSERT INTO dvflag.enrollment (link_no, insurer_no, number, branch, acquired_on, lost_on, nd, sb)
+    SELECT 'B$1-' || (g / 2), CASE WHEN g % 2 = 0 THEN '01130012' ELSE '131136' END, 'B$1-' || g, '00',
+           CASE WHEN g % 2 = 0 THEN date '2010-04-01' ELSE date '2020-04-01' END,
+           CASE WHEN g % 2 = 0 THEN date '2020-04-01' END, g % 50 = 0, g % 70 = 1
+      FROM generate_series(0, 1999) AS g" >/dev/null 2>&1
+}
+(
+  for b in $(seq 1 100000); do
+    load_batch "$b" || break
+    echo "$b" >> "$tmp/committed"   # only once the COMMIT was acknowledged
+  done
+) &
+loader=$!
+for _ in $(seq 1 100); do [ "$(wc -l < "$tmp/committed" 2>/dev/null || echo 0)" -ge 5 ] && break; sleep 0.1; done
+sleep 0.3
+pid=$(head -1 "$datadir/postmaster.pid")
+kill -9 "$pid" $(pgrep -P "$pid") 2>/dev/null
+wait $loader 2>/dev/null
+committed=$(wc -l < "$tmp/committed" 2>/dev/null || echo 0)
+[ "$committed" -ge 5 ]
+ok $? "kill -9 of the postmaster and its backends in the middle of the load ($committed batches acknowledged)"
+
+# restart: crash recovery.  A killed postmaster whose parent does not reap
+# it (a container without an init) stays a zombie, and its socket lock
+# file then looks taken: remove the lock files of dead or zombie processes.
+for _ in $(seq 1 50); do
+  alive=$(ps -o stat= -p "$pid" 2>/dev/null | grep -v Z)
+  [ -z "$alive" ] && break
+  sleep 0.1
+done
+for lock in /var/run/postgresql/.s.PGSQL.*.lock /tmp/.s.PGSQL.*.lock; do
+  [ -f "$lock" ] || continue
+  lpid=$(head -1 "$lock")
+  if [ "$lpid" = "$pid" ]; then rm -f "$lock"; fi
+done
+pg_ctlcluster "${cluster%%/*}" "${cluster#*/}" start > "$tmp/start.out" 2>&1
+for _ in $(seq 1 100); do q -d postgres -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+q -d postgres -c "SELECT 1" >/dev/null 2>&1
+rc=$?
+ok $rc "the server comes back through crash recovery"
+[ $rc = 0 ] || { sed 's/^/# /' "$tmp/start.out"; skip_rest "no server"; }
+
+counts=$(q -d $db -c "SELECT coalesce(string_agg(b || ':' || c, ' ' ORDER BY b), '')
+                        FROM (SELECT split_part(split_part(link_no, '-', 1), 'B', 2)::int AS b, count(*) AS c
+                                FROM dvflag.enrollment GROUP BY 1) x")
+bad=$(echo "$counts" | tr ' ' '\n' | awk -F: -v k="$committed" '$2 != 2000 || $1 > k + 1 {print}')
+present=$(echo "$counts" | tr ' ' '\n' | grep -c ':2000$')
+[ -z "$bad" ] && [ "$present" -ge "$committed" ] && [ "$present" -le $((committed + 1)) ]
+ok $? "every acknowledged batch is there in full, and no batch is there in part ($present batches of 2,000 rows)"
+[ -z "$bad" ] || echo "# partial or unexpected: $bad"
+
+q -d $db -c "SELECT (SELECT count(*) FROM dvflag.enrollment e, LATERAL (VALUES ('nd', e.nd), ('sb', e.sb)) f(flag, v) WHERE f.v)
+               = (SELECT count(*) FROM dvflag.audit WHERE action = 'flag_change' AND detail->>'via' = 'INSERT')" | grep -qx t
+ok $? "every flag of every enrollment there has its audit row, and no audit row is left of a lost batch"
+
+q -d $db -c "SELECT count(*) FROM dvflag.person p
+              WHERE p.nd_eff IS DISTINCT FROM EXISTS (SELECT FROM dvflag.enrollment e WHERE e.link_no = p.link_no COLLATE \"default\" AND e.nd)
+                 OR p.sb_eff IS DISTINCT FROM coalesce((SELECT e.sb FROM dvflag.enrollment e WHERE e.link_no = p.link_no COLLATE \"default\"
+                      ORDER BY e.acquired_on DESC, (e.lost_on IS NULL) DESC, e.lost_on DESC, e.id DESC LIMIT 1), false)
+                 OR NOT EXISTS (SELECT FROM dvflag.enrollment e WHERE e.link_no = p.link_no COLLATE \"default\")" | grep -qx 0
+ok $? "every person's state agrees with their enrollments: nothing half-applied"
