@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..21"
+echo "1..23"
 n=0
 check() { # description, command...: ok when the command succeeds
   local d=$1
@@ -37,7 +37,7 @@ check() { # description, command...: ok when the command succeeds
   if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 skip_rest() {
-  while [ "$n" -lt 21 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
+  while [ "$n" -lt 23 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
   exit 0
 }
 
@@ -301,6 +301,26 @@ check "DV003: one log line, JSON, outcome too_many, result_count 21, the criteri
     and e[0]['detail']['outcome'] == 'too_many' and e[0]['detail']['result_count'] == 21
     and e[0]['detail']['criteria'] == {'birth_date': '2000-01-01', 'kana': 'ドウメイ', 'insurer_name': '保険'}"
 
+# --- a search whose statement is cancelled while it delivers its rows ---
+(run <<SQL
+SET SESSION AUTHORIZATION $r_disaster;
+SET dvflag.client = '$tag/cancel';
+SELECT d.number, pg_sleep(2) FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険') d;
+SQL
+) > "$tmp/cancel.out" 2>&1 &
+bg=$!
+for _ in $(seq 1 50); do
+  cpid=$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE datname = '$db' AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()")
+  [ -n "$cpid" ] && break
+  sleep 0.1
+done
+sleep 0.5
+q -d postgres -c "SELECT pg_cancel_backend(${cpid:-0})" >/dev/null 2>&1
+wait $bg
+check "cancelled: the statement was cancelled (57014) after the search ran, while its rows were being produced" grep -q "57014" "$tmp/cancel.out"
+check "cancelled: the search is in the log, with its result count" \
+  expect_events "$tag/cancel" "len(e) == 1 and e[0]['action'] == 'disaster_search' and e[0]['detail']['result_count'] == 3"
+
 # --- a provision whose requester rolls back after reading the content -----
 q -d "$db" -c "SELECT dvflag.register_item_copy('131136', NULL, '1005', '00', 'TM01', '{\"benefit\": 7}');
                SELECT dvflag.grant_insurer('$r_staff', '131136')" >/dev/null
@@ -336,7 +356,7 @@ check "inquiry rolled back: in the log with the inquirer's institution, departme
 # --- no refused or rolled-back event left a row ---------------------------
 check "no row in dvflag.audit for the refused and rolled-back events" \
   test "$(table_rows "a.client IN ('$tag/dv002', '$tag/rollback', '$tag/savepoint', '$tag/dv001', '$tag/dv003',
-                                   '$tag/provision', '$tag/inquiry')")" = 0
+                                   '$tag/provision', '$tag/inquiry', '$tag/cancel')")" = 0
 all_parse() { # every audit line since the offset parses; at least the six above
   local out
   out=$(log_read "$logfile" "$offset" | python3 "$tmp/extract.py" "$fmt" "*") || {
