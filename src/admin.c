@@ -162,7 +162,7 @@ dv_require_insurer(const char *insurer_no)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no insurer %s", insurer_no),
+				 errmsg("no insurer %s", dv_clip(insurer_no)),
 				 errhint("Insert the insurer into dvflag.insurer first.")));
 }
 
@@ -217,7 +217,7 @@ enrollment_of(const DvCardArgs *c, bool for_registration)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no enrollment with insurance card %s", dv_card_target(c)),
+				 errmsg("no enrollment with insurance card %s", dv_clip(dv_card_target(c))),
 				 errhint("Give insurer_no, symbol (NULL if none), number and branch exactly as on the card.")));
 	return SPI_tuptable->vals[0];
 }
@@ -265,7 +265,7 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 	if (!dv_may_act_for_insurer(caller, c.insurer_no))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for insurer %s", c.insurer_no),
+				 errmsg("permission denied for insurer %s", dv_clip(c.insurer_no)),
 				 errhint("Only dvflag_admin and the staff mapped to the insurer (dvflag.grant_insurer) may change its flags.")));
 	tup = enrollment_of(&c, false);
 	id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
@@ -357,11 +357,11 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 		if (strcmp(holder, link_no) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("card %s is registered to another person", card_serial)));
+					 errmsg("card %s is registered to another person", dv_clip(card_serial))));
 		if (dv_col_bool(SPI_tuptable->vals[0], 2))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("card %s is stopped", card_serial),
+					 errmsg("card %s is stopped", dv_clip(card_serial)),
 					 errhint("A re-issued card has a new serial: register that one.")));
 		SPI_finish();
 		PG_RETURN_VOID();		/* already registered to this person */
@@ -402,7 +402,7 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 						   ARR_DIMS(DatumGetArrayTypeP(staff_of))) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to stop card %s", card_serial),
+					 errmsg("permission denied to stop card %s", dv_clip(card_serial)),
 					 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
 	}
 	values[0] = CStringGetTextDatum(card_serial);
@@ -410,13 +410,13 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no card with serial %s", card_serial)));
+				 errmsg("no card with serial %s", dv_clip(card_serial))));
 	link_no = dv_col_text(SPI_tuptable->vals[0], 1);
 	stopped = dv_col_bool(SPI_tuptable->vals[0], 2);
 	if (!is_admin && !dv_person_at(link_no, staff_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to stop card %s", card_serial),
+				 errmsg("permission denied to stop card %s", dv_clip(card_serial)),
 				 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
 	if (!stopped)
 	{
@@ -444,7 +444,7 @@ principal_of_card(const char *card_serial)
 	if (SPI_processed == 0 || dv_col_bool(SPI_tuptable->vals[0], 2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no active card with serial %s", card_serial)));
+				 errmsg("no active card with serial %s", dv_clip(card_serial))));
 	return dv_col_text(SPI_tuptable->vals[0], 1);
 }
 
@@ -487,7 +487,7 @@ dvflag_set_proxy(PG_FUNCTION_ARGS)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no person with link_no %s", agent)));
+				 errmsg("no person with link_no %s", dv_clip(agent))));
 	values[0] = CStringGetTextDatum(principal);
 	values[1] = CStringGetTextDatum(agent);
 	dv_exec(&insert_proxy, values, NULL, false, 0);
@@ -544,7 +544,7 @@ dvflag_remove_proxy_for(PG_FUNCTION_ARGS)
 	if (!dv_role_has(caller, DV_ROLE_ADMIN) && !dv_person_at(principal, dv_insurers_of(caller)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to remove a proxy of %s", principal),
+				 errmsg("permission denied to remove a proxy of %s", dv_clip(principal)),
 				 errhint("Only dvflag_admin and staff of one of the principal's insurers may.")));
 	values[0] = CStringGetTextDatum(principal);
 	values[1] = CStringGetTextDatum(agent);

@@ -194,12 +194,12 @@ dv_required_text_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 	return s;
 }
 
-/* At most 20 characters of s, cut on a character boundary, for messages. */
-static char *
-clip_for_message(const char *s)
+/* At most 64 bytes of s, cut on a character boundary, for messages. */
+char *
+dv_clip(const char *s)
 {
 	int			len = strlen(s);
-	int			keep = pg_mbcharcliplen(s, len, 20);
+	int			keep = pg_mbcharcliplen(s, len, 64);
 
 	return keep < len ? psprintf("%.*s…", keep, s) : pstrdup(s);
 }
@@ -216,19 +216,19 @@ dv_check_insurer_no_arg(const char *insurer_no)
 		case DV_INSURER_NO_LENGTH:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("insurer_no \"%s\" is not 8 or 6 digits long", clip_for_message(insurer_no)),
+					 errmsg("insurer_no \"%s\" is not 8 or 6 digits long", dv_clip(insurer_no)),
 					 errhint("An insurer number is 8 digits ending in a check digit, or 6 digits for municipal National Health Insurance.")));
 			break;
 		case DV_INSURER_NO_NOT_DIGITS:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("insurer_no \"%s\" contains a character other than 0-9", clip_for_message(insurer_no)),
+					 errmsg("insurer_no \"%s\" contains a character other than 0-9", dv_clip(insurer_no)),
 					 errhint("Write the insurer number in half-width digits.")));
 			break;
 		case DV_INSURER_NO_CHECK_DIGIT:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("insurer_no \"%s\" has a wrong check digit", insurer_no),
+					 errmsg("insurer_no \"%s\" has a wrong check digit", dv_clip(insurer_no)),
 					 errhint("Check the number on the insurance card; its last digit is computed from the first seven.")));
 			break;
 	}
@@ -241,7 +241,7 @@ dv_check_branch_arg(const char *branch)
 		  isdigit((unsigned char) branch[1])))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("branch \"%s\" is not two digits", clip_for_message(branch)),
+				 errmsg("branch \"%s\" is not two digits", dv_clip(branch)),
 				 errhint("The branch (枝番) is written as two half-width digits, e.g. '00'.")));
 }
 

@@ -69,6 +69,9 @@ extern void dv_refuse_in_restricted_operation(const char *what);
 /* The reason to record for a flag change, or NULL if none was given. */
 extern char *dv_current_reason(void);
 
+/* s cut to at most 64 bytes on a character boundary, for error messages. */
+extern char *dv_clip(const char *s);
+
 /* Is s NULL, empty or only white space (incl. U+3000)? */
 extern bool dv_text_is_blank(const char *s);
 

@@ -1,8 +1,10 @@
 /*
  * fold.c — the one definition of "the same name" (RULES.md §3):
  *
- *   - white space is dropped: ASCII blanks, U+00A0 and the ideographic
- *     space U+3000 (全角スペース);
+ *   - white space is dropped: every Unicode White_Space character (ASCII
+ *     blanks, U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029,
+ *     U+202F, U+205F and the ideographic space U+3000, 全角スペース), and the
+ *     invisible U+200B (zero width space) and U+FEFF (byte order mark);
  *   - full-width ASCII U+FF01..U+FF5E becomes ASCII, and ASCII letters are
  *     lower-cased;
  *   - half-width katakana U+FF61..U+FF9F becomes full-width, a following
@@ -108,8 +110,9 @@ encode(uint32_t cp, unsigned char *out)
 static int
 is_blank(uint32_t cp)
 {
-	return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' ||
-		cp == '\v' || cp == '\f' || cp == 0x00A0 || cp == 0x3000;
+	return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x0085 || cp == 0x00A0 ||
+		cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
+		cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
 /* Map one code point to its folded form; 0 means "drop it". */

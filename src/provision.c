@@ -774,7 +774,7 @@ dvflag_set_item_flag(PG_FUNCTION_ARGS)
 	if (!dv_may_act_for_insurer(caller, insurer_no))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for insurer %s", insurer_no),
+				 errmsg("permission denied for insurer %s", dv_clip(insurer_no)),
 				 errhint("Only dvflag_admin and the staff mapped to the insurer may set its item flags.")));
 	args[0] = CStringGetTextDatum(insurer_no);
 	dv_require_insurer(insurer_no);
@@ -824,14 +824,14 @@ dvflag_register_item_copy(PG_FUNCTION_ARGS)
 	if (!dv_may_act_for_insurer(caller, c.insurer_no))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for insurer %s", c.insurer_no),
+				 errmsg("permission denied for insurer %s", dv_clip(c.insurer_no)),
 				 errhint("Only dvflag_admin and the staff mapped to the insurer may register its 副本.")));
 	dv_card_params(&c, args, nulls);
 	dv_exec(c.symbol ? &find_enrollment : &find_enrollment_no_symbol, args, nulls, false, 0);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no enrollment with insurance card %s", dv_card_target(&c))));
+				 errmsg("no enrollment with insurance card %s", dv_clip(dv_card_target(&c)))));
 	enrollment_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 												&(bool){0}));
 	args[0] = Int64GetDatum(enrollment_id);
@@ -926,7 +926,7 @@ dvflag_mark_person_records(PG_FUNCTION_ARGS)
 	if (!all && !dv_person_at(link_no, staff_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to mark the records of %s", link_no),
+				 errmsg("permission denied to mark the records of %s", dv_clip(link_no)),
 				 errhint("Only dvflag_admin and staff of one of the person's insurers may.")));
 	args[0] = CStringGetTextDatum(link_no);
 	args[1] = CStringGetTextDatum(role_name(caller));

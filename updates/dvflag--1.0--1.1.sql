@@ -10,6 +10,12 @@
 -- lookups that JIT cannot speed up.
 ALTER FUNCTION dvflag.enrollment_changed() SET jit = off;
 
+-- 1.1 folds every Unicode white space (EM SPACE, U+2000..U+200B, BOM, ...)
+-- away, not only the ASCII blanks, U+00A0 and U+3000: the indexes on the
+-- folded names are rebuilt.
+REINDEX INDEX dvflag.enrollment_disaster_kana;
+REINDEX INDEX dvflag.enrollment_disaster_name;
+
 -- Flags per item (特定個人情報名コード) at an insurer: ND and AR there apply to
 -- every person's provision of that item (seed 000 別紙3 図3).
 CREATE TABLE dvflag.item_flag (

@@ -70,6 +70,9 @@ main(void)
 	ok(folds_to("ア\xE3\x82\x99", "ア゛"), "a mark after a kana that takes none stays, as a spacing mark");
 	ok(folds_to("ＡＢＣ１２３", "abc123"), "full-width ASCII becomes lower-case ASCII");
 	ok(folds_to(" \t\xE3\x80\x80\xC2\xA0", ""), "blanks, U+3000 and U+00A0 vanish");
+	ok(folds_to("\xE2\x80\x83\xE2\x80\x8B\xEF\xBB\xBF\xE2\x80\xAF\xC2\x85\xE1\x9A\x80", ""),
+	   "EM SPACE, zero width space, BOM, narrow no-break space, NEL and U+1680 vanish too");
+	ok(same("ヤマダ\xE2\x80\x83ハナコ", "やまだ　はなこ"), "a name typed with an EM SPACE matches one with U+3000");
 	ok(folds_to("ｰ", "ー"), "half-width prolonged sound mark");
 	ok(folds_to("％＿＼", "%_\\"), "LIKE wildcards stay plain characters");
 	ok(folds_to("東京都", "東京都"), "kanji unchanged");
