@@ -555,51 +555,71 @@ typedef struct FlagChange
 				new[3];
 } FlagChange;
 
-/* An enrollment as seen by one side of the statement, keyed by id. */
-typedef struct RowFlags
+/* An old row of an UPDATE, by id: what its new row is compared with. */
+typedef struct OldFlags
 {
 	int64		id;				/* hash key */
 	bool		flag[3];
-	char	   *link_no;
-	char	   *target;
-} RowFlags;
+} OldFlags;
 
 /* What a pass over the transition tables collects. */
 typedef struct TransitionPass
 {
 	EnrollmentCols cols;
-	HTAB	   *new_rows;		/* UPDATE: new rows by id */
+	HTAB	   *old_rows;		/* UPDATE: old flags by id */
+	long		paired;			/* UPDATE: new rows whose old row was found */
 	List	   *changes;		/* of FlagChange */
 	List	   *link_nos;		/* of char *, every person touched */
 	bool		old_side;		/* reading the old table */
 } TransitionPass;
 
-static void
-read_row(TupleTableSlot *slot, const EnrollmentCols *c, RowFlags *r)
+/* 428C9: an UPDATE whose old rows do not all reappear with their ids. */
+static pg_attribute_noreturn() void
+ids_changed(void)
 {
-	char	   *symbol = slot_text(slot, c->symbol);
-	bool		isnull;
-
-	r->id = DatumGetInt64(slot_getattr(slot, c->id, &isnull));
-	r->link_no = slot_text(slot, c->link_no);
-	r->target = psprintf("%s/%s/%s/%s", slot_text(slot, c->insurer_no),
-						 symbol ? symbol : "", slot_text(slot, c->number),
-						 slot_text(slot, c->branch));
-	for (int f = 0; f < 3; f++)
-		r->flag[f] = slot_bool(slot, c->flag[f]);
+	ereport(ERROR,
+			(errcode(ERRCODE_GENERATED_ALWAYS),
+			 errmsg("the id of an enrollment cannot be changed"),
+			 errdetail("The id pairs every change with its audit and orders registrations.")));
 }
 
 static void
-add_change(TransitionPass *t, const RowFlags *r, const bool *old, const bool *new)
+read_flags(TupleTableSlot *slot, const EnrollmentCols *c, bool *flag)
 {
+	for (int f = 0; f < 3; f++)
+		flag[f] = slot_bool(slot, c->flag[f]);
+}
+
+static int64
+read_id(TupleTableSlot *slot, const EnrollmentCols *c)
+{
+	bool		isnull;
+
+	return DatumGetInt64(slot_getattr(slot, c->id, &isnull));
+}
+
+/*
+ * Note a flag change of the row under the slot, if old and new differ.  The
+ * insurance card naming it in the audit is read only then: most rows of a
+ * large statement change no flag.
+ */
+static void
+add_change(TransitionPass *t, TupleTableSlot *slot, const char *link_no,
+		   const bool *old, const bool *new)
+{
+	const EnrollmentCols *c = &t->cols;
 	FlagChange *fc;
+	char	   *symbol;
 
 	if (old[0] == new[0] && old[1] == new[1] && old[2] == new[2])
 		return;
+	symbol = slot_text(slot, c->symbol);
 	fc = palloc(sizeof(FlagChange));
-	fc->id = r->id;
-	fc->link_no = r->link_no;
-	fc->target = r->target;
+	fc->id = read_id(slot, c);
+	fc->link_no = (char *) link_no;
+	fc->target = psprintf("%s/%s/%s/%s", slot_text(slot, c->insurer_no),
+						  symbol ? symbol : "", slot_text(slot, c->number),
+						  slot_text(slot, c->branch));
 	memcpy(fc->old, old, sizeof(fc->old));
 	memcpy(fc->new, new, sizeof(fc->new));
 	t->changes = lappend(t->changes, fc);
@@ -611,48 +631,45 @@ row_inserted_or_deleted(TupleTableSlot *slot, void *arg)
 {
 	TransitionPass *t = arg;
 	static const bool none[3] = {false, false, false};
-	RowFlags	r;
+	char	   *link_no = slot_text(slot, t->cols.link_no);
+	bool		flag[3];
 
-	read_row(slot, &t->cols, &r);
-	t->link_nos = lappend(t->link_nos, r.link_no);
+	read_flags(slot, &t->cols, flag);
+	t->link_nos = lappend(t->link_nos, link_no);
 	if (t->old_side)
-		add_change(t, &r, r.flag, none);
+		add_change(t, slot, link_no, flag, none);
 	else
-		add_change(t, &r, none, r.flag);
+		add_change(t, slot, link_no, none, flag);
 }
 
-/* UPDATE, new side: remember each row by id. */
-static void
-row_updated_new(TupleTableSlot *slot, void *arg)
-{
-	TransitionPass *t = arg;
-	RowFlags	r;
-	RowFlags   *entry;
-	bool		found;
-
-	read_row(slot, &t->cols, &r);
-	entry = hash_search(t->new_rows, &r.id, HASH_ENTER, &found);
-	*entry = r;
-	t->link_nos = lappend(t->link_nos, r.link_no);
-}
-
-/* UPDATE, old side: pair with the new row of the same id. */
+/* UPDATE, old side: remember each row's flags by id. */
 static void
 row_updated_old(TupleTableSlot *slot, void *arg)
 {
 	TransitionPass *t = arg;
-	RowFlags	r;
-	RowFlags   *now;
+	int64		id = read_id(slot, &t->cols);
+	OldFlags   *entry = hash_search(t->old_rows, &id, HASH_ENTER, NULL);
 
-	read_row(slot, &t->cols, &r);
-	now = hash_search(t->new_rows, &r.id, HASH_FIND, NULL);
-	if (now == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_GENERATED_ALWAYS),
-				 errmsg("the id of an enrollment cannot be changed"),
-				 errdetail("The id pairs every change with its audit and orders registrations.")));
-	t->link_nos = lappend(t->link_nos, r.link_no);
-	add_change(t, now, r.flag, now->flag);
+	read_flags(slot, &t->cols, entry->flag);
+	t->link_nos = lappend(t->link_nos, slot_text(slot, t->cols.link_no));
+}
+
+/* UPDATE, new side: pair with the old row of the same id. */
+static void
+row_updated_new(TupleTableSlot *slot, void *arg)
+{
+	TransitionPass *t = arg;
+	int64		id = read_id(slot, &t->cols);
+	OldFlags   *was = hash_search(t->old_rows, &id, HASH_FIND, NULL);
+	char	   *link_no = slot_text(slot, t->cols.link_no);
+	bool		flag[3];
+
+	if (was == NULL)
+		ids_changed();
+	t->paired++;
+	read_flags(slot, &t->cols, flag);
+	t->link_nos = lappend(t->link_nos, link_no);
+	add_change(t, slot, link_no, was->flag, flag);
 }
 
 /* Audit each flag change of the statement; refuse it without a reason. */
@@ -763,13 +780,14 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 
 		statement = dv_reason_override ? "set_flag" : "UPDATE";
 		ctl.keysize = sizeof(int64);
-		ctl.entrysize = sizeof(RowFlags);
+		ctl.entrysize = sizeof(OldFlags);
 		ctl.hcxt = CurrentMemoryContext;
-		t.new_rows = hash_create("dvflag updated rows", 64, &ctl,
+		t.old_rows = hash_create("dvflag updated rows", 64, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		for_each_row(td->tg_newtable, td->tg_relation, row_updated_new, &t);
-		t.old_side = true;
 		for_each_row(td->tg_oldtable, td->tg_relation, row_updated_old, &t);
+		for_each_row(td->tg_newtable, td->tg_relation, row_updated_new, &t);
+		if (t.paired != hash_get_num_entries(t.old_rows))
+			ids_changed();		/* an old id did not come back */
 		audit_flag_changes(t.changes, statement, acting);
 		recompute_persons(link_no_array(t.link_nos), statement, acting);
 	}
