@@ -41,28 +41,22 @@ static DvPlan staff_insurers = {
 #define WITHOUT_SYMBOL " AND e.symbol IS NULL AND $2::pg_catalog.text IS NULL"
 #define ENROLLMENT_COLUMNS "SELECT e.id, e.link_no, e.nd, e.sb, e.ar, p.sb_eff"
 
-static DvPlan find_enrollment = {
-	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITH_SYMBOL " FOR UPDATE OF e",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
-};
-static DvPlan find_enrollment_no_symbol = {
-	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITHOUT_SYMBOL " FOR UPDATE OF e",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
-};
-
 /*
- * For register_card: lock the person's row FOR SHARE, so a registration
- * waits for a concurrent flag change of the person (whose trigger holds the
- * row FOR UPDATE) and then reads the committed sb_eff; and a flag change
- * waits for a registration in progress.  Whichever commits first decides.
+ * The enrollment of an insurance card, by lock (DvCardLock) and by whether
+ * the card has a symbol.  DV_CARD_LOCK_PERSON_SHARE is for register_card:
+ * it locks the person's row FOR SHARE, so a registration waits for a
+ * concurrent flag change of the person (whose trigger holds the row FOR
+ * UPDATE) and then reads the committed sb_eff; and a flag change waits for
+ * a registration in progress.  Whichever commits first decides.
  */
-static DvPlan find_enrollment_share_person = {
-	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITH_SYMBOL " FOR SHARE OF p",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
-};
-static DvPlan find_enrollment_share_person_no_symbol = {
-	ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD WITHOUT_SYMBOL " FOR SHARE OF p",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
+#define CARD_PLAN(lock, symbol) \
+	{ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD symbol lock, 4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false}
+static DvPlan find_enrollment[3][2] = {
+	[DV_CARD_LOCK_NONE] = {CARD_PLAN("", WITHOUT_SYMBOL), CARD_PLAN("", WITH_SYMBOL)},
+	[DV_CARD_LOCK_ENROLLMENT] = {CARD_PLAN(" FOR UPDATE OF e", WITHOUT_SYMBOL),
+								 CARD_PLAN(" FOR UPDATE OF e", WITH_SYMBOL)},
+	[DV_CARD_LOCK_PERSON_SHARE] = {CARD_PLAN(" FOR SHARE OF p", WITHOUT_SYMBOL),
+								   CARD_PLAN(" FOR SHARE OF p", WITH_SYMBOL)},
 };
 
 /* One plan per flag: the column name cannot be a parameter. */
@@ -197,29 +191,26 @@ dv_person_at(const char *link_no, Datum insurers)
 }
 
 /*
- * Find the enrollment of an insurance card, with the lock the caller needs
- * (for_registration: the person row FOR SHARE; else the enrollment FOR
- * UPDATE); P0002 if none.
+ * The enrollment of an insurance card (columns id, link_no, nd, sb, ar,
+ * sb_eff), with the lock the caller needs; NULL when there is none and
+ * missing_ok, else P0002.  SPI connected.
  */
-static HeapTuple
-enrollment_of(const DvCardArgs *c, bool for_registration)
+HeapTuple
+dv_enrollment_of(const DvCardArgs *c, DvCardLock lock, bool missing_ok)
 {
 	Datum		values[4];
 	char		nulls[4];
 
 	dv_card_params(c, values, nulls);
-	if (for_registration)
-		dv_exec(c->symbol ? &find_enrollment_share_person : &find_enrollment_share_person_no_symbol,
-				values, nulls, false, 0);
-	else
-		dv_exec(c->symbol ? &find_enrollment : &find_enrollment_no_symbol,
-				values, nulls, false, 0);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no enrollment with insurance card %s", dv_clip(dv_card_target(c))),
-				 errhint("Give insurer_no, symbol (NULL if none), number and branch exactly as on the card.")));
-	return SPI_tuptable->vals[0];
+	dv_exec(&find_enrollment[lock][c->symbol != NULL], values, nulls, false, 0);
+	if (SPI_processed > 0)
+		return SPI_tuptable->vals[0];
+	if (missing_ok)
+		return NULL;
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("no enrollment with insurance card %s", dv_clip(dv_card_target(c))),
+			 errhint("Give insurer_no, symbol (NULL if none), number and branch exactly as on the card.")));
 }
 
 PG_FUNCTION_INFO_V1(dvflag_set_flag);
@@ -267,7 +258,7 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for insurer %s", dv_clip(c.insurer_no)),
 				 errhint("Only dvflag_admin and the staff mapped to the insurer (dvflag.grant_insurer) may change its flags.")));
-	tup = enrollment_of(&c, false);
+	tup = dv_enrollment_of(&c, DV_CARD_LOCK_ENROLLMENT, false);
 	id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
 	if (dv_col_bool(tup, 3 + f) == value)
 	{
@@ -327,7 +318,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 
 	dv_refuse_in_restricted_operation("dvflag.register_card()");
 	dv_spi_connect();
-	tup = enrollment_of(&c, true);
+	tup = dv_enrollment_of(&c, DV_CARD_LOCK_PERSON_SHARE, false);
 	link_no = dv_col_text(tup, 2);
 	sb_eff = dv_col_bool(tup, 6);
 

@@ -147,6 +147,15 @@ extern bool dv_may_act_for_insurer(Oid caller, const char *insurer_no);
 extern bool dv_person_at(const char *link_no, Datum insurers);
 extern void dv_require_insurer(const char *insurer_no);	/* P0002 if none */
 
+/* The lock dv_enrollment_of() takes with the enrollment of a card. */
+typedef enum DvCardLock
+{
+	DV_CARD_LOCK_NONE,
+	DV_CARD_LOCK_ENROLLMENT,	/* the enrollment FOR UPDATE */
+	DV_CARD_LOCK_PERSON_SHARE	/* its person's row FOR SHARE */
+} DvCardLock;
+extern HeapTuple dv_enrollment_of(const DvCardArgs *c, DvCardLock lock, bool missing_ok);
+
 /* purge.c: retention settings, and "the purge is deleting" for refuse_change. */
 extern bool dv_purging;
 extern int	dv_enrollment_retention_years;

@@ -57,20 +57,6 @@ typedef struct ItemFacts
 				item_ar;
 } ItemFacts;
 
-#define CARD_WHERE \
-	" WHERE e.insurer_no OPERATOR(pg_catalog.=) $1 AND e.number OPERATOR(pg_catalog.=) $3" \
-	"   AND e.branch OPERATOR(pg_catalog.=) $4"
-
-static DvPlan find_enrollment = {
-	"SELECT e.id, e.link_no FROM dvflag.enrollment e" CARD_WHERE
-	" AND e.symbol OPERATOR(pg_catalog.=) $2",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
-};
-static DvPlan find_enrollment_no_symbol = {
-	"SELECT e.id, e.link_no FROM dvflag.enrollment e" CARD_WHERE
-	" AND e.symbol IS NULL AND $2::pg_catalog.text IS NULL",
-	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false
-};
 static DvPlan lock_enrollment = {
 	"SELECT e.nd, e.ar FROM dvflag.enrollment e WHERE e.id OPERATOR(pg_catalog.=) $1 FOR SHARE",
 	1, {INT8OID}, NULL, false
@@ -450,6 +436,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	DvSavedUser saved;
 	Datum		args[11];
 	char		nulls[11];
+	HeapTuple	tup;
 	Request		r;
 	const char *status = "pending";
 	Datum		content = (Datum) 0;
@@ -466,14 +453,12 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	r.item_code = item_code;
 	r.ndc = ndc;
 	r.requester_role = caller;
-	dv_card_params(&c, args, nulls);
-	dv_exec(c.symbol ? &find_enrollment : &find_enrollment_no_symbol, args, nulls, false, 0);
-	if (SPI_processed == 1)
+	tup = dv_enrollment_of(&c, DV_CARD_LOCK_NONE, true);
+	if (tup != NULL)
 	{
 		r.has_enrollment = true;
-		r.enrollment_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-													  1, &(bool){0}));
-		r.link_no = dv_col_text(SPI_tuptable->vals[0], 2);
+		r.enrollment_id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
+		r.link_no = dv_col_text(tup, 2);
 	}
 
 	args[0] = Int32GetDatum(dv_request_validity);
@@ -810,7 +795,7 @@ dvflag_register_item_copy(PG_FUNCTION_ARGS)
 	Oid			caller = GetUserId();
 	DvSavedUser saved;
 	Datum		args[4];
-	char		nulls[4];
+	HeapTuple	tup;
 	int64		enrollment_id;
 	StringInfoData d;
 
@@ -826,14 +811,8 @@ dvflag_register_item_copy(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for insurer %s", dv_clip(c.insurer_no)),
 				 errhint("Only dvflag_admin and the staff mapped to the insurer may register its 副本.")));
-	dv_card_params(&c, args, nulls);
-	dv_exec(c.symbol ? &find_enrollment : &find_enrollment_no_symbol, args, nulls, false, 0);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no enrollment with insurance card %s", dv_clip(dv_card_target(&c)))));
-	enrollment_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-												&(bool){0}));
+	tup = dv_enrollment_of(&c, DV_CARD_LOCK_NONE, false);
+	enrollment_id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
 	args[0] = Int64GetDatum(enrollment_id);
 	args[1] = CStringGetTextDatum(item_code);
 	args[2] = PG_GETARG_DATUM(5);
