@@ -2,22 +2,14 @@
 -- on the insurance-card and disaster paths, and nothing on the card paths
 -- while SB_eff holds.  Fails loudly (ON_ERROR_STOP) on any leak.
 \set ON_ERROR_STOP on
--- First, the per-person summary against the enrollments, recomputed here in
--- plain SQL from the rules (ND on any enrollment; SB of latest(P), ordered
--- by acquired_on, then current, then lost_on, then id), over every person,
--- after the flag changes of the set_flag benchmark.
+-- First, the per-person summary against the enrollments, with the rules
+-- recomputed in plain SQL (test/fixtures/rules_in_sql.sql), over every
+-- person, after the flag changes of the set_flag benchmark.
+\ir ../test/fixtures/rules_in_sql.sql
 DO $$
 DECLARE
-  wrong bigint;
+  wrong bigint := pg_temp.persons_against_rules();
 BEGIN
-  SELECT count(*) INTO wrong
-    FROM dvflag.person p
-   WHERE p.nd_eff IS DISTINCT FROM (p.nd_retained OR EXISTS (
-           SELECT FROM dvflag.enrollment e WHERE e.link_no = p.link_no COLLATE "default" AND e.nd))
-      OR p.sb_eff IS DISTINCT FROM coalesce((
-           SELECT e.sb FROM dvflag.enrollment e WHERE e.link_no = p.link_no COLLATE "default"
-            ORDER BY e.acquired_on DESC, (e.lost_on IS NULL) DESC, e.lost_on DESC, e.id DESC
-            LIMIT 1), false);
   IF wrong > 0 THEN
     RAISE EXCEPTION 'LEAK: % persons'' ND_eff/SB_eff disagree with their enrollments', wrong;
   END IF;
