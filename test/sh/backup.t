@@ -4,10 +4,8 @@
 # read path, the insurer-staff mapping, and the identities' positions.
 set -u
 cd "$(dirname "$0")/../.."
-echo "1..12"
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$@"; }
+. test/sh/tap.sh
+plan 12
 src=dvflag_backup_src
 dst=dvflag_backup_custom
 dst2=dvflag_backup_plain
@@ -26,7 +24,7 @@ done
 
 # data in every table: the worked examples, a proxy, a disaster, a stopped
 # card, a staff mapping, item flags, 副本, requests, records and a mark
-q $src -c "CREATE EXTENSION dvflag" -c "CREATE ROLE $staff LOGIN IN ROLE dvflag_insurer" \
+q -d $src -c "CREATE EXTENSION dvflag" -c "CREATE ROLE $staff LOGIN IN ROLE dvflag_insurer" \
   -f test/fixtures/worked_examples.sql -c "
   SELECT dvflag.grant_insurer('$staff', '131136');
   SELECT dvflag.set_proxy('CARD-SB-AT-B', 'NO-FLAG');
@@ -63,9 +61,9 @@ SELECT string_agg(format('%s %s %s %s', c.card_serial, (SELECT count(*) FROM dvf
 SELECT count(*) FROM dvflag.portal_qualifications('CARD-NO-FLAG', 'SB-AT-B');
 SELECT string_agg(coalesce(address, '-'), ',' ORDER BY insurer_no)
   FROM dvflag.disaster_search('1978-11-23', kana => 'スズキ イチロウ', insurer_name => '保険');"
-before=$(q $src -c "$state")
+before=$(q -d $src -c "$state")
 staff_view="SET ROLE $staff; SELECT count(*) FROM dvflag.enrollment; SELECT request_id FROM dvflag.pending_requests();"
-staff_before=$(q $src -c "$staff_view")
+staff_before=$(q -d $src -c "$staff_view")
 
 # custom format, the whole database, restored in its three sections: the
 # data with triggers disabled (it holds the derived rows and the audit)
@@ -78,24 +76,24 @@ ok $? "pg_restore into an empty database: pre-data, data with --disable-triggers
 grep -i error "$tmp/restore.err" | sed 's/^/# /' | head -5
 armed="SELECT count(*) FILTER (WHERE g.tgenabled <> 'A') FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
         WHERE c.relnamespace = 'dvflag'::regnamespace AND NOT g.tgisinternal"
-rearmed=$(q $dst -c "SELECT dvflag.rearm_triggers()")
-[ "$rearmed" -gt 0 ] && [ "$(q $dst -c "$armed")" = 0 ]
+rearmed=$(q -d $dst -c "SELECT dvflag.rearm_triggers()")
+[ "$rearmed" -gt 0 ] && [ "$(q -d $dst -c "$armed")" = 0 ]
 ok $? "dvflag.rearm_triggers() puts the $rearmed triggers the restore re-enabled as ordinary ones back to ENABLE ALWAYS"
-after=$(q $dst -c "$state")
+after=$(q -d $dst -c "$state")
 [ "$before" = "$after" ]
 ok $? "every row of every table is back (counts, the audit and the person rows byte for byte), and every read path answers as before"
 [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/# /' | head -10
-[ "$(q $dst -c "$staff_view")" = "$staff_before" ]
+[ "$(q -d $dst -c "$staff_view")" = "$staff_before" ]
 ok $? "the staff mapping holds: the staff see the same enrollments and pending requests"
 
 # the restored database goes on: new rows take new ids, changes are audited
-q $dst -c "SELECT dvflag.set_flag('131136', NULL, '1005', '00', 'nd', true, 'after restore')" >/dev/null &&
-  [ "$(q $dst -c "SELECT (SELECT max(id) FROM dvflag.audit) > (SELECT count(*) FROM dvflag.audit) - 1
+q -d $dst -c "SELECT dvflag.set_flag('131136', NULL, '1005', '00', 'nd', true, 'after restore')" >/dev/null &&
+  [ "$(q -d $dst -c "SELECT (SELECT max(id) FROM dvflag.audit) > (SELECT count(*) FROM dvflag.audit) - 1
                    AND EXISTS (SELECT FROM dvflag.audit WHERE detail->>'reason' = 'after restore')
                    AND (SELECT nd_eff FROM dvflag.person WHERE link_no = 'NO-FLAG')")" = t ] &&
-  q $dst -c "SELECT status FROM dvflag.request_information('131136', NULL, '1005', '00', 'TM01')" >/dev/null
+  q -d $dst -c "SELECT status FROM dvflag.request_information('131136', NULL, '1005', '00', 'TM01')" >/dev/null
 ok $? "after the restore, flags change with their audit and new requests get new ids"
-[ "$(q $dst -c "SELECT address IS NULL FROM dvflag.clinic_by_insurance_card('131136', NULL, '1005', '00')")" = t ]
+[ "$(q -d $dst -c "SELECT address IS NULL FROM dvflag.clinic_by_insurance_card('131136', NULL, '1005', '00')")" = t ]
 ok $? "and the new ND hides the address"
 
 # plain format: the schema, then the data with triggers disabled
@@ -106,7 +104,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d $dst2 -f "$tmp/schema.sql" > "$tmp/plain.out" 2
 rc=$?
 ok $rc "both load into an empty database with psql"
 [ $rc = 0 ] || grep -i error "$tmp/plain.out" | sed 's/^/# /' | head -5
-q $dst2 -c "SELECT dvflag.rearm_triggers()" >/dev/null && [ "$(q $dst2 -c "$armed")" = 0 ]
+q -d $dst2 -c "SELECT dvflag.rearm_triggers()" >/dev/null && [ "$(q -d $dst2 -c "$armed")" = 0 ]
 ok $? "and its triggers are re-armed"
-[ "$(q $dst2 -c "$state")" = "$before" ]
+[ "$(q -d $dst2 -c "$state")" = "$before" ]
 ok $? "the plain restore holds every row and answers as before"

@@ -7,11 +7,8 @@
 # Needs to start a second server: as root it runs it as the cluster's owner.
 set -u
 cd "$(dirname "$0")/../.."
-echo "1..9"
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip_rest() { while [ "$n" -lt 9 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done; exit 0; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+. test/sh/tap.sh
+plan 9
 export PATH="/usr/lib/postgresql/15/bin:$PATH"
 
 db=dvflag_standby

@@ -3,10 +3,8 @@
 # the same, 1.1's features work on the old data, and the upgraded catalog
 # is the same as a fresh 1.1 install's, object by object.
 set -u
-echo "1..8"
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$@"; }
+. test/sh/tap.sh
+plan 8
 old=dvflag_upgrade_old
 new=dvflag_upgrade_new
 for db in $old $new; do
@@ -15,11 +13,11 @@ for db in $old $new; do
 done
 
 # 1.0, with the worked examples and a flag change through plain DML
-q $old -c "CREATE EXTENSION dvflag VERSION '1.0'" -f test/fixtures/worked_examples.sql \
+q -d $old -c "CREATE EXTENSION dvflag VERSION '1.0'" -f test/fixtures/worked_examples.sql \
   -c "SET dvflag.reason = 'before the upgrade'; UPDATE dvflag.enrollment SET ar = true WHERE number = '1005'" >/dev/null
 ok $? "1.0 installs and takes data"
-[ "$(q $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "1.0" ] &&
-  [ "$(q $old -c "SELECT count(*) FROM pg_proc WHERE proname = 'request_information'")" = "0" ]
+[ "$(q -d $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "1.0" ] &&
+  [ "$(q -d $old -c "SELECT count(*) FROM pg_proc WHERE proname = 'request_information'")" = "0" ]
 ok $? "it is 1.0: no 1.1 function"
 
 answers="SELECT string_agg(format('%s %s %s', e.number, q.address, q.postcode), ', ' ORDER BY e.id)
@@ -29,20 +27,20 @@ answers="SELECT string_agg(format('%s %s %s', e.number, q.address, q.postcode), 
                   FROM dvflag.portal_qualifications('CARD-' || link_no))), ', ' ORDER BY link_no)
            FROM dvflag.person;
          SELECT count(*) FROM dvflag.audit;"
-before=$(q $old -c "$answers")
+before=$(q -d $old -c "$answers")
 
-q $old -c "ALTER EXTENSION dvflag UPDATE" >/dev/null
+q -d $old -c "ALTER EXTENSION dvflag UPDATE" >/dev/null
 ok $? "ALTER EXTENSION dvflag UPDATE runs"
-[ "$(q $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "1.1" ]
+[ "$(q -d $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "1.1" ]
 ok $? "the extension is at 1.1"
 
-after=$(q $old -c "$answers")
+after=$(q -d $old -c "$answers")
 [ "$before" = "$after" ] && echo "$after" | grep -q "1003 "
 ok $? "every read path answers as before, the masking included, and no audit row is lost"
 [ -n "$before" ] || echo "# no answers were read"
 [ "$before" = "$after" ] || { echo "# before: $before"; echo "# after:  $after"; }
 
-out=$(q $old -c "SELECT dvflag.register_item_copy('131136', NULL, '1003', '00', 'TM01', '{\"x\": 1}');
+out=$(q -d $old -c "SELECT dvflag.register_item_copy('131136', NULL, '1003', '00', 'TM01', '{\"x\": 1}');
                  SELECT status FROM dvflag.request_information('131136', NULL, '1003', '00', 'TM01', ndc => true) a;
                  SELECT nd_mark FROM dvflag.provision_record;
                  SELECT status FROM dvflag.request_information('131136', NULL, '1005', '00', 'TM01') a;" 2>&1)
@@ -51,7 +49,7 @@ ok $? "1.1 works on the old data: an NDC answer is marked, AR set under 1.0 make
 [ "$out" = "$(printf '\nprovided\nt\npending')" ] || echo "# $out"
 
 # the catalog of the upgraded database against a fresh 1.1 install
-q $new -c "CREATE EXTENSION dvflag" >/dev/null
+q -d $new -c "CREATE EXTENSION dvflag" >/dev/null
 ok $? "a fresh 1.1 installs"
 describe="
 SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') '
@@ -94,8 +92,8 @@ SELECT 'member ' || pg_describe_object(d.classid, d.objid, d.objsubid) FROM pg_d
  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dvflag')
 ORDER BY 1"
-q $old -c "$describe" > /tmp/dvflag_upgraded.txt
-q $new -c "$describe" > /tmp/dvflag_fresh.txt
+q -d $old -c "$describe" > /tmp/dvflag_upgraded.txt
+q -d $new -c "$describe" > /tmp/dvflag_fresh.txt
 lines=$(wc -l < /tmp/dvflag_fresh.txt)
 diff /tmp/dvflag_upgraded.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff && [ "$lines" -gt 300 ]
 ok $? "the upgraded catalog equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members)"
