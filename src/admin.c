@@ -160,22 +160,32 @@ dv_require_insurer(const char *insurer_no)
 				 errhint("Insert the insurer into dvflag.insurer first.")));
 }
 
-/* May 'caller' act for this insurer: admin, or staff mapped to it? */
+/* Is insurer_no one of these insurers (a text[] Datum)? */
 bool
-dv_may_act_for_insurer(Oid caller, const char *insurer_no)
+dv_insurer_in(const char *insurer_no, Datum insurers)
 {
-	ArrayType  *a;
 	Datum	   *items;
 	int			n;
 
-	if (dv_role_has(caller, DV_ROLE_ADMIN))
-		return true;
-	a = DatumGetArrayTypeP(dv_insurers_of(caller));
-	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
+	deconstruct_array(DatumGetArrayTypeP(insurers), TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &n);
 	for (int i = 0; i < n; i++)
 		if (strcmp(TextDatumGetCString(items[i]), insurer_no) == 0)
 			return true;
 	return false;
+}
+
+/* May 'caller' act for this insurer: admin, or staff mapped to it? */
+bool
+dv_may_act_for_insurer(Oid caller, const char *insurer_no)
+{
+	return dv_role_has(caller, DV_ROLE_ADMIN) || dv_insurer_in(insurer_no, dv_insurers_of(caller));
+}
+
+/* May 'caller' act for this person: admin, or staff of one of the person's insurers? */
+bool
+dv_may_act_for_person(Oid caller, const char *link_no)
+{
+	return dv_role_has(caller, DV_ROLE_ADMIN) || dv_person_at(link_no, dv_insurers_of(caller));
 }
 
 /* Is the person enrolled at one of these insurers (a text[] Datum)? */
@@ -532,7 +542,7 @@ dvflag_remove_proxy_for(PG_FUNCTION_ARGS)
 	dv_refuse_in_restricted_operation("dvflag.remove_proxy_for()");
 	dv_become_owner(&saved);
 	dv_spi_connect();
-	if (!dv_role_has(caller, DV_ROLE_ADMIN) && !dv_person_at(principal, dv_insurers_of(caller)))
+	if (!dv_may_act_for_person(caller, principal))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to remove a proxy of %s", dv_clip(principal)),

@@ -143,7 +143,9 @@ extern void dv_json_field_raw(StringInfo buf, const char *key,
 
 /* admin.c: the insurer scope of a role (SPI connected, as the owner). */
 extern Datum dv_insurers_of(Oid role);	/* text[] */
+extern bool dv_insurer_in(const char *insurer_no, Datum insurers);
 extern bool dv_may_act_for_insurer(Oid caller, const char *insurer_no);
+extern bool dv_may_act_for_person(Oid caller, const char *link_no);
 extern bool dv_person_at(const char *link_no, Datum insurers);
 extern void dv_require_insurer(const char *insurer_no);	/* P0002 if none */
 

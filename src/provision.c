@@ -607,11 +607,12 @@ static Request
 request_to_answer(Oid caller, int64 id, const char *what)
 {
 	bool		all;
+	Datum		staff_of;
 	Request		r;
 
-	(void) scope_of(caller, &all, what);
+	staff_of = scope_of(caller, &all, what);
 	r = read_request(id);
-	if (!dv_may_act_for_insurer(caller, r.insurer_no))
+	if (!all && !dv_insurer_in(r.insurer_no, staff_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to %s " INT64_FORMAT, what, id),
@@ -859,7 +860,7 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 	marked = dv_col_bool(SPI_tuptable->vals[0], 2);
 	person = dv_col_text(SPI_tuptable->vals[0], 3);
 	/* a mark only adds protection: the provider's staff, or the person's */
-	if (!dv_may_act_for_insurer(caller, insurer_no) &&
+	if (!all && !dv_insurer_in(insurer_no, staff_of) &&
 		!(person != NULL && dv_person_at(person, staff_of)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -893,16 +894,13 @@ dvflag_mark_person_records(PG_FUNCTION_ARGS)
 	Oid			caller = GetUserId();
 	DvSavedUser saved;
 	Datum		args[3];
-	bool		all;
-	Datum		staff_of;
 	uint64		n;
 	StringInfoData d;
 
 	dv_refuse_in_restricted_operation("dvflag.mark_person_records()");
 	dv_become_owner(&saved);
 	dv_spi_connect();
-	staff_of = scope_of(caller, &all, "mark records");
-	if (!all && !dv_person_at(link_no, staff_of))
+	if (!dv_may_act_for_person(caller, link_no))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to mark the records of %s", dv_clip(link_no)),
