@@ -73,16 +73,10 @@ static DvPlan ensure_item = {
 	" ON CONFLICT (insurer_no, item_code) DO NOTHING",
 	2, {TEXTOID, TEXTOID}, NULL, false
 };
-static DvPlan lock_item = {
-	"SELECT f.nd, f.ar FROM dvflag.item_flag f WHERE f.insurer_no OPERATOR(pg_catalog.=) $1"
-	"   AND f.item_code OPERATOR(pg_catalog.=) $2 FOR SHARE",
-	2, {TEXTOID, TEXTOID}, NULL, false
-};
-static DvPlan lock_item_for_update = {
-	"SELECT f.nd, f.ar FROM dvflag.item_flag f WHERE f.insurer_no OPERATOR(pg_catalog.=) $1"
-	"   AND f.item_code OPERATOR(pg_catalog.=) $2 FOR UPDATE",
-	2, {TEXTOID, TEXTOID}, NULL, false
-};
+#define LOCK_ITEM(lock) \
+	{"SELECT f.nd, f.ar FROM dvflag.item_flag f WHERE f.insurer_no OPERATOR(pg_catalog.=) $1" \
+	 "   AND f.item_code OPERATOR(pg_catalog.=) $2 " lock, 2, {TEXTOID, TEXTOID}, NULL, false}
+static DvPlan lock_item[2] = {LOCK_ITEM("FOR SHARE"), LOCK_ITEM("FOR UPDATE")};	/* [for_update] */
 /* One plan per flag: only the flag set is written, never the other. */
 static DvPlan update_item_flag[2] = {
 	{"UPDATE dvflag.item_flag SET nd = $3 WHERE insurer_no OPERATOR(pg_catalog.=) $1"
@@ -284,7 +278,7 @@ lock_facts(bool has_enrollment, int64 enrollment_id, const char *insurer_no,
 	args[0] = CStringGetTextDatum(insurer_no);
 	args[1] = CStringGetTextDatum(item_code);
 	dv_exec(&ensure_item, args, NULL, false, 0);
-	dv_exec(for_update ? &lock_item_for_update : &lock_item, args, NULL, false, 0);
+	dv_exec(&lock_item[for_update], args, NULL, false, 0);
 	if (SPI_processed == 1)
 	{
 		f.item_nd = dv_col_bool(SPI_tuptable->vals[0], 1);
