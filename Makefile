@@ -3,7 +3,8 @@ EXTENSION  = dvflag
 
 MODULE_big = dvflag
 OBJS = src/dvflag.o src/fold.o src/checkdigit.o src/rules.o src/spi_util.o src/store.o \
-       src/audit.o src/person.o src/paths.o src/admin.o src/provision.o src/purge.o
+       src/audit.o src/person.o src/paths.o src/admin.o src/provision.o src/purge.o \
+       src/durable.o
 
 # Version 1.0's install script is built from sql/ (in dependency order by
 # file name).  Every later version is an update script under updates/,

@@ -16,6 +16,7 @@
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "parser/parse_relation.h"
 #include "utils/acl.h"
@@ -188,6 +189,23 @@ dv_may_act_for_person(Oid caller, const char *link_no)
 	return dv_role_has(caller, DV_ROLE_ADMIN) || dv_person_at(link_no, dv_insurers_of(caller));
 }
 
+/* The insurers a staff caller may act for; 42501 when none (admin: all). */
+Datum
+dv_staff_scope(Oid caller, bool *all, const char *what)
+{
+	Datum		insurers;
+
+	*all = dv_role_has(caller, DV_ROLE_ADMIN);
+	insurers = dv_insurers_of(caller);
+	if (!*all && ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(insurers)),
+								ARR_DIMS(DatumGetArrayTypeP(insurers))) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s", what),
+				 errhint("Only dvflag_admin and staff mapped to an insurer (dvflag.grant_insurer) may.")));
+	return insurers;
+}
+
 /* Is the person enrolled at one of these insurers (a text[] Datum)? */
 bool
 dv_person_at(const char *link_no, Datum insurers)
@@ -342,7 +360,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	{
 		dv_audit_require_log();
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_LOG, InvalidOid, "card_register_refused", dv_card_target(&c), d.data);
+		dv_audit(DV_AUDIT_LOG | DV_AUDIT_DURABLE, InvalidOid, "card_register_refused", dv_card_target(&c), d.data);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_REGISTRATION_REFUSED),
 				 errmsg("initial registration of this card is refused"),
@@ -696,4 +714,94 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 	SPI_finish();
 	dv_restore_user(&saved);
 	PG_RETURN_DATUM(result);
+}
+
+/*
+ * The SB flags of the scope, each with the moment it was last set (from the
+ * audit; NULL when purged) and the latest sign of a re-issued card of the
+ * person: an active card registered, or a refused registration (DV001,
+ * written by durable.c) with a card never bound.  The rule decides in C.
+ */
+static DvPlan sb_flags_and_cards = {
+	"SELECT e.insurer_no, e.symbol, e.number, e.branch, e.link_no, s.set_at,"
+	"       c.kind, c.card_serial, c.seen_at, e.sb"
+	"  FROM dvflag.enrollment e"
+	"  LEFT JOIN LATERAL ("
+	"    SELECT pg_catalog.max(a.at) AS set_at FROM dvflag.audit a"
+	"     WHERE a.action OPERATOR(pg_catalog.=) 'flag_change'"
+	"       AND (a.detail OPERATOR(pg_catalog.->>) 'flag') OPERATOR(pg_catalog.=) 'sb'"
+	"       AND (a.detail OPERATOR(pg_catalog.->>) 'new') OPERATOR(pg_catalog.=) 'true'"
+	"       AND (a.detail OPERATOR(pg_catalog.->>) 'enrollment_id') OPERATOR(pg_catalog.=) e.id::pg_catalog.text"
+	"  ) s ON true"
+	"  LEFT JOIN LATERAL ("
+	"    SELECT * FROM ("
+	"      SELECT 'card_registered'::pg_catalog.text AS kind, k.card_serial::pg_catalog.text,"
+	"             k.registered_at AS seen_at"
+	"        FROM dvflag.card k"
+	"       WHERE k.link_no OPERATOR(pg_catalog.=) e.link_no AND k.stopped_at IS NULL"
+	"      UNION ALL"
+	"      SELECT 'registration_refused', a.detail OPERATOR(pg_catalog.->>) 'card_serial', a.at"
+	"        FROM dvflag.audit a"
+	"       WHERE a.action OPERATOR(pg_catalog.=) 'card_register_refused'"
+	"         AND (a.detail OPERATOR(pg_catalog.->>) 'link_no') OPERATOR(pg_catalog.=) e.link_no"
+	"         AND NOT EXISTS (SELECT FROM dvflag.card b WHERE b.card_serial OPERATOR(pg_catalog.=)"
+	"                         (a.detail OPERATOR(pg_catalog.->>) 'card_serial'))"
+	"    ) seen ORDER BY seen_at DESC LIMIT 1"
+	"  ) c ON true"
+	" WHERE e.sb AND ($1 OR e.insurer_no OPERATOR(pg_catalog.=) ANY ($2))"
+	" ORDER BY e.insurer_no, e.symbol, e.number, e.branch",
+	2, {BOOLOID, TEXTARRAYOID}, NULL, true
+};
+
+/*
+ * A staff listing: run 'plan' over the caller's scope ($1 all, $2 their
+ * insurers), as the owner, and put each row that 'row' fills and keeps into
+ * the function's result.
+ */
+void
+dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, DvListRow row)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			caller = GetUserId();
+	DvSavedUser saved;
+	Datum		args[2];
+	bool		all;
+	int			natts;
+	Datum	   *values;
+	bool	   *nulls;
+
+	InitMaterializedSRF(fcinfo, 0);
+	natts = rsinfo->setDesc->natts;
+	values = palloc(sizeof(Datum) * natts);
+	nulls = palloc(sizeof(bool) * natts);
+	dv_become_owner(&saved);
+	dv_spi_connect();
+	args[1] = dv_staff_scope(caller, &all, what);
+	args[0] = BoolGetDatum(all);
+	dv_exec(plan, args, NULL, true, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		if (row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls))
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	SPI_finish();
+	dv_restore_user(&saved);
+}
+
+/* A row of sb_flags_and_cards, kept when the rule says the flag is due. */
+static bool
+sb_due_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
+{
+	for (int k = 0; k < 9; k++)
+		values[k] = SPI_getbinval(tup, desc, k + 1, &nulls[k]);
+	return dv_sb_due_for_clearing(dv_col_bool(tup, 10), !nulls[5],
+								  nulls[5] ? 0 : DatumGetTimestampTz(values[5]),
+								  !nulls[8], nulls[8] ? 0 : DatumGetTimestampTz(values[8]));
+}
+
+PG_FUNCTION_INFO_V1(dvflag_sb_due_for_clearing);
+/* sb_due_for_clearing(): staff, their insurers' SB flags that look due (§5). */
+Datum
+dvflag_sb_due_for_clearing(PG_FUNCTION_ARGS)
+{
+	dv_staff_list(fcinfo, &sb_flags_and_cards, "list SB flags due for clearing", sb_due_row);
+	return (Datum) 0;
 }

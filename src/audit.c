@@ -1,12 +1,15 @@
 /*
  * audit.c — the audit trail.
  *
- * Two channels:
+ * Three channels:
  *   DV_AUDIT_TABLE  a row in dvflag.audit, part of the caller's transaction:
  *                   for changes (a flag change is audited iff it commits);
  *   DV_AUDIT_LOG    a line in the server log, written before the answer is
  *                   returned: for audited reads and refusals, which must
- *                   survive a ROLLBACK, an error and a hot standby.
+ *                   survive a ROLLBACK, an error and a hot standby;
+ *   DV_AUDIT_DURABLE a row in dvflag.audit committed on its own, whatever
+ *                   the caller's transaction does (durable.c): for the
+ *                   refused registrations that sb_due_for_clearing reads.
  * An audited read uses both; its log line and its row carry the same event
  * id.  The log line is one JSON object after the fixed prefix "dvflag audit: "
  * (format in the README).  It is emitted at LOG_SERVER_ONLY, so the client
@@ -143,6 +146,8 @@ dv_audit(int channels, Oid acting, const char *action, const char *target,
 		values[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(detail.data));
 		dv_exec(&insert_audit, values, nulls, false, 0);
 	}
+	if ((channels & DV_AUDIT_DURABLE) && !RecoveryInProgress())
+		dv_audit_durable(actor, client, action, target, detail.data);
 	pfree(detail.data);
 }
 

@@ -130,12 +130,18 @@ extern char *dv_col_text(HeapTuple tup, int col);
 typedef enum DvAuditChannel
 {
 	DV_AUDIT_TABLE = 1,			/* a row in dvflag.audit, with the transaction */
-	DV_AUDIT_LOG = 2			/* a line in the server log, at once */
+	DV_AUDIT_LOG = 2,			/* a line in the server log, at once */
+	DV_AUDIT_DURABLE = 4		/* a row in dvflag.audit, committed at once on
+								 * its own (durable.c): for refusals */
 } DvAuditChannel;
 
 extern void dv_audit(int channels, Oid acting, const char *action,
 					 const char *target, const char *detail_json);
 extern void dv_audit_require_log(void);
+/* durable.c: one dvflag.audit row, committed by a background worker. */
+extern void dv_audit_durable(const char *actor, const char *client,
+							 const char *action, const char *target,
+							 const char *detail_json);
 extern void dv_json_field_text(StringInfo buf, const char *key,
 							   const char *value);
 extern void dv_json_field_raw(StringInfo buf, const char *key,
@@ -148,6 +154,11 @@ extern bool dv_may_act_for_insurer(Oid caller, const char *insurer_no);
 extern bool dv_may_act_for_person(Oid caller, const char *link_no);
 extern bool dv_person_at(const char *link_no, Datum insurers);
 extern void dv_require_insurer(const char *insurer_no);	/* P0002 if none */
+/* The insurers a staff caller may act for, text[]; *all for admin; 42501 if none. */
+extern Datum dv_staff_scope(Oid caller, bool *all, const char *what);
+/* A staff listing over the caller's scope (admin.c: dv_staff_list). */
+typedef bool (*DvListRow) (HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls);
+extern void dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, DvListRow row);
 
 /* The lock dv_enrollment_of() takes with the enrollment of a card. */
 typedef enum DvCardLock

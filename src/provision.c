@@ -240,23 +240,6 @@ role_name(Oid role)
 	return GetUserNameFromId(role, false);
 }
 
-/* The insurers a staff caller may act for; 42501 when none (admin: all). */
-static Datum
-scope_of(Oid caller, bool *all, const char *what)
-{
-	Datum		insurers;
-
-	*all = dv_role_has(caller, DV_ROLE_ADMIN);
-	insurers = dv_insurers_of(caller);
-	if (!*all && ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(insurers)),
-								ARR_DIMS(DatumGetArrayTypeP(insurers))) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to %s", what),
-				 errhint("Only dvflag_admin and staff mapped to an insurer (dvflag.grant_insurer) may.")));
-	return insurers;
-}
-
 /* Read the flags of the enrollment and the item, locking both rows. */
 static ItemFacts
 lock_facts(bool has_enrollment, int64 enrollment_id, const char *insurer_no,
@@ -557,39 +540,25 @@ dvflag_request_answer(PG_FUNCTION_ARGS)
 								 has_record ? DatumGetInt64(record) : 0));
 }
 
+/* A row of 'pending', with whether the record will have to be marked. */
+static bool
+pending_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
+{
+	for (int k = 0; k < 11; k++)
+		values[k] = SPI_getbinval(tup, desc, k + 1, &nulls[k]);
+	values[11] = BoolGetDatum(dv_mark_required(dv_col_bool(tup, 11), dv_col_bool(tup, 12),
+											   dv_col_bool(tup, 13)));
+	nulls[11] = false;
+	values[12] = SPI_getbinval(tup, desc, 14, &nulls[12]);
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(dvflag_pending_requests);
 /* pending_requests(): the pending, unexpired requests of the caller's insurers. */
 Datum
 dvflag_pending_requests(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
-	Datum		args[2];
-	bool		all;
-
-	InitMaterializedSRF(fcinfo, 0);
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	args[1] = scope_of(caller, &all, "list pending requests");
-	args[0] = BoolGetDatum(all);
-	dv_exec(&pending, args, NULL, true, 0);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		Datum		values[13];
-		bool		nulls[13];
-
-		for (int k = 0; k < 11; k++)
-			values[k] = SPI_getbinval(tup, SPI_tuptable->tupdesc, k + 1, &nulls[k]);
-		values[11] = BoolGetDatum(dv_mark_required(dv_col_bool(tup, 11), dv_col_bool(tup, 12),
-												   dv_col_bool(tup, 13)));
-		nulls[11] = false;
-		values[12] = SPI_getbinval(tup, SPI_tuptable->tupdesc, 14, &nulls[12]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_staff_list(fcinfo, &pending, "list pending requests", pending_row);
 	return (Datum) 0;
 }
 
@@ -604,7 +573,7 @@ request_to_answer(Oid caller, int64 id, const char *what)
 	Datum		staff_of;
 	Request		r;
 
-	staff_of = scope_of(caller, &all, what);
+	staff_of = dv_staff_scope(caller, &all, what);
 	r = read_request(id);
 	if (!all && !dv_insurer_in(r.insurer_no, staff_of))
 		ereport(ERROR,
@@ -705,7 +674,7 @@ dvflag_expire_requests(PG_FUNCTION_ARGS)
 	dv_refuse_in_restricted_operation("dvflag.expire_requests()");
 	dv_become_owner(&saved);
 	dv_spi_connect();
-	args[1] = scope_of(caller, &all, "expire requests");
+	args[1] = dv_staff_scope(caller, &all, "expire requests");
 	args[0] = BoolGetDatum(all);
 	dv_exec(&lock_expired_requests, args, NULL, false, 0);
 	n = SPI_processed;
@@ -843,7 +812,7 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 	dv_refuse_in_restricted_operation("dvflag.mark_record()");
 	dv_become_owner(&saved);
 	dv_spi_connect();
-	staff_of = scope_of(caller, &all, "mark records");
+	staff_of = dv_staff_scope(caller, &all, "mark records");
 	args[0] = Int64GetDatum(id);
 	dv_exec(&find_record, args, NULL, false, 0);
 	if (SPI_processed == 0)
@@ -986,7 +955,7 @@ dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to answer an inquiry"),
 				 errhint("Inquiries are answered by insurer staff, within their own insurers.")));
-	args[3] = scope_of(caller, &all, "answer an inquiry");
+	args[3] = dv_staff_scope(caller, &all, "answer an inquiry");
 	args[0] = PG_GETARG_DATUM(1);
 	args[1] = CStringGetTextDatum(folded);
 	args[2] = Int16GetDatum(sex);

@@ -73,6 +73,14 @@ dv_registration_allowed(bool sb_eff)
 	return !sb_eff;
 }
 
+/* §5: a re-issued card seen after the flag was set (再交付後の解除忘れ). */
+bool
+dv_sb_due_for_clearing(bool sb, bool set_known, int64_t set_at,
+					   bool card_seen, int64_t card_seen_at)
+{
+	return sb && card_seen && (!set_known || card_seen_at > set_at);
+}
+
 /* 資格喪失日 is the first day without the qualification. */
 bool
 dv_enrollment_is_current(int32_t acquired_on, bool lost, int32_t lost_on,

@@ -280,8 +280,10 @@ check "DV001: one log line, JSON, action card_register_refused, with the card, t
   expect_events "$tag/dv001" "len(e) == 1 and e[0]['action'] == 'card_register_refused' and e[0]['actor'] == '$r_portal'
     and e[0]['target'] == '131136//1002/00' and e[0]['detail']['card_serial'] == 'LOG-CARD-$tag'
     and e[0]['detail']['link_no'] == 'SB-AT-C'"
-check "DV001: no row in dvflag.audit, no card" \
-  test "$(table_rows "a.action LIKE 'card_register%' AND a.detail->>'card_serial' = 'LOG-CARD-$tag'")/$(q -d "$db" -c "SELECT count(*) FROM dvflag.card WHERE card_serial = 'LOG-CARD-$tag'")" = 0/0
+check "DV001: its row in dvflag.audit outlives the rollback, with the log line's event id; no card" \
+  test "$(table_rows "a.action = 'card_register_refused' AND a.detail->>'card_serial' = 'LOG-CARD-$tag'
+                      AND a.actor = '$r_portal' AND a.client = '$tag/dv001' AND a.target = '131136//1002/00'
+                      AND a.detail->>'event' = '$(event_id "$tag/dv001")'")/$(q -d "$db" -c "SELECT count(*) FROM dvflag.card WHERE card_serial = 'LOG-CARD-$tag'")" = 1/0
 
 # --- DV003: more than 20 candidates --------------------------------------
 out=$(run <<SQL
@@ -353,9 +355,9 @@ check "inquiry rolled back: in the log with the inquirer's institution, departme
     and e[0]['detail']['institution'] == '横浜市' and e[0]['detail']['department'] == '介護保険課'
     and e[0]['detail']['inquirer'] == '山本' and e[0]['detail']['status'] == 'match'"
 
-# --- no refused or rolled-back event left a row ---------------------------
-check "no row in dvflag.audit for the refused and rolled-back events" \
-  test "$(table_rows "a.client IN ('$tag/dv002', '$tag/rollback', '$tag/savepoint', '$tag/dv001', '$tag/dv003',
+# --- no refused (but DV001) or rolled-back event left a row ----------------
+check "no row in dvflag.audit for the other refused and rolled-back events" \
+  test "$(table_rows "a.client IN ('$tag/dv002', '$tag/rollback', '$tag/savepoint', '$tag/dv003',
                                    '$tag/provision', '$tag/inquiry', '$tag/cancel')")" = 0
 all_parse() { # every audit line since the offset parses; at least the six above
   local out

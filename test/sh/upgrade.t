@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION dvflag UPDATE from 1.0, with data in it: the answers stay
-# the same, 1.1's features work on the old data, and the upgraded catalog
-# is the same as a fresh 1.1 install's, object by object.
+# ALTER EXTENSION dvflag UPDATE from 1.0 and from 1.1, with data in it: the
+# answers stay the same, the later features work on the old data, and the
+# upgraded catalog is the same as a fresh install's, object by object.
 set -u
 . test/sh/tap.sh
-plan 8
+plan 11
+current=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" dvflag.control)
 old=dvflag_upgrade_old
+mid=dvflag_upgrade_mid
 new=dvflag_upgrade_new
-for db in $old $new; do
+for db in $old $mid $new; do
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
   psql -X -q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null
 done
@@ -31,8 +33,8 @@ before=$(q -d $old -c "$answers")
 
 q -d $old -c "ALTER EXTENSION dvflag UPDATE" >/dev/null
 ok $? "ALTER EXTENSION dvflag UPDATE runs"
-[ "$(q -d $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "1.1" ]
-ok $? "the extension is at 1.1"
+[ "$(q -d $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "$current" ]
+ok $? "the extension is at $current"
 
 after=$(q -d $old -c "$answers")
 [ "$before" = "$after" ] && echo "$after" | grep -q "1003 "
@@ -48,9 +50,21 @@ out=$(q -d $old -c "SELECT dvflag.register_item_copy('131136', NULL, '1003', '00
 ok $? "1.1 works on the old data: an NDC answer is marked, AR set under 1.0 makes a request wait"
 [ "$out" = "$(printf '\nprovided\nt\npending')" ] || echo "# $out"
 
-# the catalog of the upgraded database against a fresh 1.1 install
+# 1.1 with SB set, updated: 1.2's listing reads the flags set before it
+q -d $mid -c "CREATE EXTENSION dvflag VERSION '1.1'" -f test/fixtures/worked_examples.sql >/dev/null &&
+  q -d $mid -c "ALTER EXTENSION dvflag UPDATE" >/dev/null &&
+  [ "$(q -d $mid -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "$current" ]
+ok $? "1.1 with data updates to $current"
+q -d $mid -c "SELECT dvflag.register_card('CARD-SB-AT-C-NEW', '131136', NULL, '1002', '00')" >/dev/null 2>&1
+out=$(q -d $mid -c "SELECT string_agg(insurer_no || ' ' || number || ' ' || evidence || ' ' || card_serial || ' '
+                                     || (sb_set_at < evidence_at), ', ') FROM dvflag.sb_due_for_clearing()")
+[ "$out" = "131136 1002 registration_refused CARD-SB-AT-C-NEW true" ]
+ok $? "SB set under 1.1 is listed due for clearing once a re-issued card is refused under $current"
+[ "$out" = "131136 1002 registration_refused CARD-SB-AT-C-NEW true" ] || echo "# $out"
+
+# the catalog of the upgraded databases against a fresh install
 q -d $new -c "CREATE EXTENSION dvflag" >/dev/null
-ok $? "a fresh 1.1 installs"
+ok $? "a fresh $current installs"
 describe="
 SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') '
        || pg_get_function_result(p.oid) || ' ' || p.prosecdef || ' ' || p.provolatile::text || ' '
@@ -94,9 +108,13 @@ SELECT 'member ' || pg_describe_object(d.classid, d.objid, d.objsubid) FROM pg_d
 ORDER BY 1"
 q -d $old -c "$describe" > /tmp/dvflag_upgraded.txt
 q -d $new -c "$describe" > /tmp/dvflag_fresh.txt
+q -d $mid -c "$describe" > /tmp/dvflag_upgraded_mid.txt
 lines=$(wc -l < /tmp/dvflag_fresh.txt)
 diff /tmp/dvflag_upgraded.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff && [ "$lines" -gt 300 ]
-ok $? "the upgraded catalog equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members)"
+ok $? "the catalog updated from 1.0 equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members)"
+sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
+diff /tmp/dvflag_upgraded_mid.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff
+ok $? "the catalog updated from 1.1 equals a fresh install's"
 sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
 
-for db in $old $new; do psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null; done
+for db in $old $mid $new; do psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null; done

@@ -1,6 +1,6 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(71);
+SELECT plan(72);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
@@ -56,7 +56,9 @@ FROM (VALUES
   ('mark_record', 'record_id bigint, reason text'),
   ('mark_person_records', 'link_no text, reason text'),
   ('portal_exchange_history', 'card_serial text, principal_link_no text'),
-  ('inquiry_without_my_number', 'kana text, birth_date date, sex smallint, institution text, department text, inquirer text, acquired_between daterange, lost_between daterange')
+  ('inquiry_without_my_number', 'kana text, birth_date date, sex smallint, institution text, department text, inquirer text, acquired_between daterange, lost_between daterange'),
+  -- 1.2
+  ('sb_due_for_clearing', '')
 ) AS api(f, args);
 
 -- every function that runs with the owner's rights pins its search_path
@@ -71,7 +73,7 @@ SELECT is(
   ARRAY['approve_request', 'decline_request', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
         'pending_requests', 'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
-        'request_information',
+        'request_information', 'sb_due_for_clearing',
         'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
   'SECURITY INVOKER: the immutable helpers, and the acting functions that decide by the caller''s role');
 SELECT is(

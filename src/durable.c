@@ -1,0 +1,157 @@
+/*
+ * durable.c — audit rows that outlive the caller's transaction.
+ *
+ * A refused initial registration (DV001) ends in an error, so a row written
+ * by the caller would be rolled back with it; yet the refusal is the one
+ * durable sign that the person holds a re-issued card while SB still blocks
+ * it (RULES.md §5, dvflag.sb_due_for_clearing).  dv_audit_durable() hands
+ * the row to a short-lived background worker, which inserts it in its own
+ * transaction and commits, and waits for it to finish.
+ *
+ * The row travels in a dynamic shared memory segment; the worker sets 'done'
+ * after its commit.  If no worker can be started (max_worker_processes
+ * reached) or the insert fails, the caller warns and goes on: the event's
+ * log line (DV_AUDIT_LOG, written before) is then its only trace, as it is
+ * on a hot standby.  The worker connects as the bootstrap superuser, pins
+ * search_path to pg_catalog and runs one fixed INSERT with parameters; its
+ * lock and statement timeouts keep a caller that holds a lock on the audit
+ * table from waiting for it forever.
+ */
+#include "dvflag.h"
+
+#include "access/xact.h"
+#include "catalog/pg_authid_d.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "port/atomics.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+
+#define DV_DURABLE_FIELDS 5		/* actor, client, action, target, detail */
+
+typedef struct DvDurableRow
+{
+	Oid			dboid;
+	pg_atomic_uint32 done;		/* 1 once the worker has committed the row */
+	int32		offset[DV_DURABLE_FIELDS];	/* into data; -1 for NULL */
+	char		data[FLEXIBLE_ARRAY_MEMBER];
+} DvDurableRow;
+
+PGDLLEXPORT void dvflag_audit_writer_main(Datum arg);
+
+void
+dv_audit_durable(const char *actor, const char *client, const char *action,
+				 const char *target, const char *detail_json)
+{
+	const char *fields[DV_DURABLE_FIELDS] = {actor, client, action, target, detail_json};
+	Size		size = offsetof(DvDurableRow, data);
+	dsm_segment *seg;
+	DvDurableRow *row;
+	char	   *p;
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	BgwHandleStatus status = BGWH_NOT_YET_STARTED;
+	bool		written = false;
+
+	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
+		if (fields[i])
+			size += strlen(fields[i]) + 1;
+	seg = dsm_create(size, 0);
+	row = dsm_segment_address(seg);
+	row->dboid = MyDatabaseId;
+	pg_atomic_init_u32(&row->done, 0);
+	p = row->data;
+	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
+	{
+		row->offset[i] = -1;
+		if (fields[i] == NULL)
+			continue;
+		row->offset[i] = p - row->data;
+		strcpy(p, fields[i]);
+		p += strlen(fields[i]) + 1;
+	}
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dvflag");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dvflag_audit_writer_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "dvflag audit writer for PID %d", MyProcPid);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "dvflag audit writer");
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		status = WaitForBackgroundWorkerShutdown(handle);
+		written = pg_atomic_read_u32(&row->done) == 1;
+	}
+	dsm_detach(seg);
+	if (!written)
+		ereport(WARNING,
+				(errmsg("dvflag could not write the %s audit row", action),
+				 errdetail(status == BGWH_POSTMASTER_DIED ? "The postmaster died." :
+						   status == BGWH_NOT_YET_STARTED ? "No background worker could be started." :
+						   "The audit writer failed; its error is in the server log."),
+				 errhint("The event is in the server log (\"dvflag audit:\"); raise max_worker_processes if workers run out.")));
+}
+
+/* The background worker: insert the row in its own transaction, commit. */
+void
+dvflag_audit_writer_main(Datum arg)
+{
+	dsm_segment *seg;
+	DvDurableRow *row;
+	Datum		values[DV_DURABLE_FIELDS];
+	char		nulls[DV_DURABLE_FIELDS];
+	Oid			types[DV_DURABLE_FIELDS] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	CurrentResourceOwner = ResourceOwnerCreate(NULL, "dvflag audit writer");
+	seg = dsm_attach(DatumGetUInt32(arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("dvflag audit writer: the caller's row is gone")));
+	row = dsm_segment_address(seg);
+
+	BackgroundWorkerInitializeConnectionByOid(row->dboid, BOOTSTRAP_SUPERUSERID, 0);
+	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", "5s", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("statement_timeout", "10s", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+
+	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
+	{
+		nulls[i] = row->offset[i] < 0 ? 'n' : ' ';
+		values[i] = row->offset[i] < 0 ? (Datum) 0 :
+			CStringGetTextDatum(row->data + row->offset[i]);
+	}
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dvflag audit writer: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "dvflag: writing an audit row");
+	if (SPI_execute_with_args("INSERT INTO dvflag.audit (actor, client, action, target, detail) "
+							  "VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb)",
+							  DV_DURABLE_FIELDS, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "dvflag audit writer: the insert failed");
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	pg_atomic_write_u32(&row->done, 1);
+	dsm_detach(seg);
+	proc_exit(0);
+}

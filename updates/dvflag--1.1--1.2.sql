@@ -1,0 +1,32 @@
+-- dvflag 1.1 -> 1.2: SB flags due for clearing (RULES.md §5, STEP4), and a
+-- refused initial registration (DV001) kept in dvflag.audit.  Also run by
+-- CREATE EXTENSION after the 1.1 script.
+\echo Use "ALTER EXTENSION dvflag UPDATE TO '1.2'" to load this file. \quit
+
+-- A refused registration ends in an error, which used to leave only its
+-- server-log line.  From 1.2 its audit row is committed on its own by a
+-- background worker (see the README), whatever the caller's transaction does:
+-- it is the sign that the person holds a re-issued card that SB still blocks.
+COMMENT ON TABLE dvflag.audit IS 'append-only audit: flag changes, card registrations and refusals, card stops, proxy changes, disaster searches, information provision';
+
+-- Staff: the SB flags of their insurers (admin: all) that look due for
+-- clearing, because a re-issued card of the person showed up after the flag
+-- was set: an active card registered later (possible when another insurer's
+-- SB governs), or a registration refused later with a card never bound.
+-- sb_set_at is NULL when the setting has been purged from the audit.
+CREATE FUNCTION dvflag.sb_due_for_clearing()
+  RETURNS TABLE (insurer_no text, symbol text, number text, branch text, link_no text,
+                 sb_set_at timestamptz, evidence text, card_serial text, evidence_at timestamptz)
+  AS 'MODULE_PATHNAME', 'dvflag_sb_due_for_clearing'
+  LANGUAGE C VOLATILE SECURITY INVOKER ROWS 10
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+REVOKE ALL ON FUNCTION dvflag.sb_due_for_clearing() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.sb_due_for_clearing() TO dvflag_insurer, dvflag_admin;
+
+-- What the listing reads, by index: the few enrollments with SB, when each
+-- was last set, and the refusals of a person.
+CREATE INDEX enrollment_sb ON dvflag.enrollment (insurer_no) WHERE sb;
+CREATE INDEX audit_sb_set ON dvflag.audit ((detail ->> 'enrollment_id'))
+  WHERE action = 'flag_change' AND detail ->> 'flag' = 'sb' AND detail ->> 'new' = 'true';
+CREATE INDEX audit_register_refused ON dvflag.audit ((detail ->> 'link_no'))
+  WHERE action = 'card_register_refused';
