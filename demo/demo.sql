@@ -12,6 +12,10 @@ SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 da
 CREATE ROLE demo_portal LOGIN IN ROLE dvflag_portal;
 CREATE ROLE demo_clinic LOGIN IN ROLE dvflag_clinic;
 CREATE ROLE demo_disaster LOGIN IN ROLE dvflag_disaster;
+CREATE ROLE demo_staff_c LOGIN IN ROLE dvflag_insurer;
+\o /dev/null
+SELECT dvflag.grant_insurer('demo_staff_c', '131136');
+\o
 
 CREATE TEMP TABLE persons AS
   SELECT DISTINCT ON (e.link_no) e.link_no, e.number, e.kana, e.birth_date,
@@ -85,6 +89,11 @@ SELECT p.flags AS "flags set",
   FROM persons p JOIN answers a USING (link_no)
  GROUP BY p.link_no, p.flags
  ORDER BY array_position(ARRAY['SB-AT-B', 'SB-AT-C', 'ND-AT-B', 'ND-AT-A', 'NO-FLAG'], p.link_no);
+\echo
+\echo 'Insurer staff of C: SB flags due for clearing (RULES.md §5 STEP4: a re-issued card was refused under SB):'
+SET ROLE demo_staff_c;
+SELECT insurer_no, number, link_no, evidence, card_serial FROM dvflag.sb_due_for_clearing();
+RESET ROLE;
 \echo 'Audit trail (dvflag.audit; refusals and every disaster search are also in the server log):'
 SELECT to_char(at, 'HH24:MI:SS') AS at, actor, detail->>'role' AS "as role", client, action, target,
        coalesce(detail->>'reason', detail->>'outcome', '') AS "reason / outcome"
