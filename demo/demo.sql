@@ -92,7 +92,7 @@ SELECT p.flags AS "flags set",
 \echo
 \echo 'Insurer staff of C: SB flags due for clearing (RULES.md §5 STEP4: a re-issued card was refused under SB):'
 SET ROLE demo_staff_c;
-SELECT insurer_no, number, link_no, evidence, card_serial FROM dvflag.sb_due_for_clearing();
+SELECT insurer_no, number, link_no, blocks_registration, evidence, cards_seen FROM dvflag.sb_due_for_clearing();
 RESET ROLE;
 \echo 'Audit trail (dvflag.audit; refusals and every disaster search are also in the server log):'
 SELECT to_char(at, 'HH24:MI:SS') AS at, actor, detail->>'role' AS "as role", client, action, target,

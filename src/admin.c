@@ -344,6 +344,12 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	StringInfoData d;
 
+	/* before anything is audited: a refusal's row is kept for years */
+	if (strlen(card_serial) > DV_CARD_SERIAL_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("card_serial is too long: %zu bytes, at most %d", strlen(card_serial),
+						DV_CARD_SERIAL_MAX)));
 	dv_refuse_in_restricted_operation("dvflag.register_card()");
 	dv_spi_connect();
 	tup = dv_enrollment_of(&c, DV_CARD_LOCK_PERSON_SHARE, false);
@@ -717,15 +723,20 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 }
 
 /*
- * The SB flags of the scope, each with the moment it was last set (from the
- * audit; NULL when purged) and the latest sign of a re-issued card of the
- * person: an active card registered, or a refused registration (DV001,
- * written by durable.c) with a card never bound.  The rule decides in C.
+ * The SB flags of the scope, each with: when it was last set (from the
+ * audit; NULL once purged), the oldest audit row left (everything purged is
+ * older: the purge deletes by age), whether it is the SB of latest(P), and
+ * every sign of a card of the person, newest first: an active card
+ * registered, or a refused registration (DV001, written by durable.c) with a
+ * card never bound.  The rule (rules.c) picks the signs that count.
  */
 static DvPlan sb_flags_and_cards = {
 	"SELECT e.insurer_no, e.symbol, e.number, e.branch, e.link_no, s.set_at,"
-	"       c.kind, c.card_serial, c.seen_at, e.sb"
+	"       (SELECT pg_catalog.min(f.at) FROM dvflag.audit f) AS floor,"
+	"       p.latest_id IS NOT DISTINCT FROM e.id AS latest, coalesce(p.sb_eff, false), e.sb,"
+	"       c.kinds, c.serials, c.seen"
 	"  FROM dvflag.enrollment e"
+	"  LEFT JOIN dvflag.person p ON p.link_no OPERATOR(pg_catalog.=) e.link_no"
 	"  LEFT JOIN LATERAL ("
 	"    SELECT pg_catalog.max(a.at) AS set_at FROM dvflag.audit a"
 	"     WHERE a.action OPERATOR(pg_catalog.=) 'flag_change'"
@@ -734,7 +745,9 @@ static DvPlan sb_flags_and_cards = {
 	"       AND (a.detail OPERATOR(pg_catalog.->>) 'enrollment_id') OPERATOR(pg_catalog.=) e.id::pg_catalog.text"
 	"  ) s ON true"
 	"  LEFT JOIN LATERAL ("
-	"    SELECT * FROM ("
+	"    SELECT pg_catalog.array_agg(kind ORDER BY seen_at DESC) AS kinds,"
+	"           pg_catalog.array_agg(card_serial ORDER BY seen_at DESC) AS serials,"
+	"           pg_catalog.array_agg(seen_at ORDER BY seen_at DESC) AS seen FROM ("
 	"      SELECT 'card_registered'::pg_catalog.text AS kind, k.card_serial::pg_catalog.text,"
 	"             k.registered_at AS seen_at"
 	"        FROM dvflag.card k"
@@ -746,7 +759,7 @@ static DvPlan sb_flags_and_cards = {
 	"         AND (a.detail OPERATOR(pg_catalog.->>) 'link_no') OPERATOR(pg_catalog.=) e.link_no"
 	"         AND NOT EXISTS (SELECT FROM dvflag.card b WHERE b.card_serial OPERATOR(pg_catalog.=)"
 	"                         (a.detail OPERATOR(pg_catalog.->>) 'card_serial'))"
-	"    ) seen ORDER BY seen_at DESC LIMIT 1"
+	"    ) seen"
 	"  ) c ON true"
 	" WHERE e.sb AND ($1 OR e.insurer_no OPERATOR(pg_catalog.=) ANY ($2))"
 	" ORDER BY e.insurer_no, e.symbol, e.number, e.branch",
@@ -755,23 +768,24 @@ static DvPlan sb_flags_and_cards = {
 
 /*
  * A staff listing: run 'plan' over the caller's scope ($1 all, $2 their
- * insurers), as the owner, and put each row that 'row' fills and keeps into
- * the function's result.
+ * insurers), as the owner, and put each row that 'row' fills (natts
+ * columns) and keeps into the function's result.
  */
 void
-dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, DvListRow row)
+dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, int natts, DvListRow row)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			caller = GetUserId();
 	DvSavedUser saved;
 	Datum		args[2];
 	bool		all;
-	int			natts;
 	Datum	   *values;
 	bool	   *nulls;
 
 	InitMaterializedSRF(fcinfo, 0);
-	natts = rsinfo->setDesc->natts;
+	if (rsinfo->setDesc->natts != natts)
+		elog(ERROR, "dvflag: the SQL declaration of this function has %d columns, its C code %d",
+			 rsinfo->setDesc->natts, natts);
 	values = palloc(sizeof(Datum) * natts);
 	nulls = palloc(sizeof(bool) * natts);
 	dv_become_owner(&saved);
@@ -786,15 +800,67 @@ dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, DvListRow
 	dv_restore_user(&saved);
 }
 
-/* A row of sb_flags_and_cards, kept when the rule says the flag is due. */
+/*
+ * A row of sb_flags_and_cards, kept when a sign counts: the result says
+ * which SB this is, the newest sign that counts, and how many distinct cards
+ * gave one (more than one: someone else may be trying cards too).
+ */
 static bool
 sb_due_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
 {
-	for (int k = 0; k < 9; k++)
+	bool		set_known,
+				floor_known,
+				isnull;
+	int64		set_at,
+				floor;
+	Datum	   *kinds = NULL,
+			   *serials = NULL,
+			   *seen = NULL;
+	int			n = 0,
+				due = 0;
+	char	  **counted;
+
+	for (int k = 0; k < 6; k++)
 		values[k] = SPI_getbinval(tup, desc, k + 1, &nulls[k]);
-	return dv_sb_due_for_clearing(dv_col_bool(tup, 10), !nulls[5],
-								  nulls[5] ? 0 : DatumGetTimestampTz(values[5]),
-								  !nulls[8], nulls[8] ? 0 : DatumGetTimestampTz(values[8]));
+	set_known = !nulls[5];
+	set_at = set_known ? DatumGetTimestampTz(values[5]) : 0;
+	floor = DatumGetTimestampTz(SPI_getbinval(tup, desc, 7, &isnull));
+	floor_known = !isnull;
+	values[6] = BoolGetDatum(dv_col_bool(tup, 8) && !dv_registration_allowed(dv_col_bool(tup, 9)));
+	nulls[6] = false;
+
+	(void) SPI_getbinval(tup, desc, 11, &isnull);
+	if (!isnull)
+	{
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 11, &isnull)),
+						  TEXTOID, -1, false, TYPALIGN_INT, &kinds, NULL, &n);
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 12, &isnull)),
+						  TEXTOID, -1, false, TYPALIGN_INT, &serials, NULL, &n);
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 13, &isnull)),
+						  TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &seen, NULL, &n);
+	}
+	counted = palloc0(sizeof(char *) * (n + 1));
+	for (int i = 0; i < n; i++)
+	{
+		char	   *serial = TextDatumGetCString(serials[i]);
+		bool		again = false;
+
+		if (!dv_sb_due_for_clearing(dv_col_bool(tup, 10), set_known, set_at, floor_known, floor,
+									DatumGetTimestampTz(seen[i])))
+			continue;
+		if (due == 0)
+		{
+			values[7] = kinds[i];	/* newest first */
+			values[8] = seen[i];
+		}
+		for (int j = 0; j < due; j++)
+			again = again || strcmp(counted[j], serial) == 0;
+		if (!again)
+			counted[due++] = serial;
+	}
+	nulls[7] = nulls[8] = nulls[9] = false;
+	values[9] = Int32GetDatum(due);
+	return due > 0;
 }
 
 PG_FUNCTION_INFO_V1(dvflag_sb_due_for_clearing);
@@ -802,6 +868,6 @@ PG_FUNCTION_INFO_V1(dvflag_sb_due_for_clearing);
 Datum
 dvflag_sb_due_for_clearing(PG_FUNCTION_ARGS)
 {
-	dv_staff_list(fcinfo, &sb_flags_and_cards, "list SB flags due for clearing", sb_due_row);
+	dv_staff_list(fcinfo, &sb_flags_and_cards, "list SB flags due for clearing", 10, sb_due_row);
 	return (Datum) 0;
 }

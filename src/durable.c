@@ -8,14 +8,19 @@
  * the row to a short-lived background worker, which inserts it in its own
  * transaction and commits, and waits for it to finish.
  *
- * The row travels in a dynamic shared memory segment; the worker sets 'done'
- * after its commit.  If no worker can be started (max_worker_processes
- * reached) or the insert fails, the caller warns and goes on: the event's
- * log line (DV_AUDIT_LOG, written before) is then its only trace, as it is
- * on a hot standby.  The worker connects as the bootstrap superuser, pins
- * search_path to pg_catalog and runs one fixed INSERT with parameters; its
- * lock and statement timeouts keep a caller that holds a lock on the audit
- * table from waiting for it forever.
+ * The row travels in a dynamic shared memory segment, pinned so that it
+ * outlives the caller's mapping: a caller cancelled while it waits still
+ * has its row written.  The worker copies the row, unpins the segment (it is
+ * then freed when the last of the two detaches), and sets 'done' after its
+ * commit.  If no worker or segment can be had, or the insert fails, the
+ * caller warns and goes on: the event's log line (DV_AUDIT_LOG, written
+ * before) is then its only trace, as it is on a hot standby.
+ *
+ * Nobody waits forever.  The worker takes a lock for at most
+ * DV_WORKER_LOCK_TIMEOUT and runs for at most DV_WORKER_TIMEOUT; the caller
+ * waits at most DV_CALLER_WAIT and then terminates it.  The worker connects
+ * as the bootstrap superuser, pins search_path to pg_catalog and runs one
+ * fixed INSERT with parameters.
  */
 #include "dvflag.h"
 
@@ -27,13 +32,19 @@
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
 
 #define DV_DURABLE_FIELDS 5		/* actor, client, action, target, detail */
+#define DV_WORKER_LOCK_TIMEOUT "5s"
+#define DV_WORKER_TIMEOUT 10000	/* ms */
+#define DV_CALLER_WAIT 15000	/* ms */
 
 typedef struct DvDurableRow
 {
@@ -44,6 +55,15 @@ typedef struct DvDurableRow
 } DvDurableRow;
 
 PGDLLEXPORT void dvflag_audit_writer_main(Datum arg);
+
+static void
+durable_warning(const char *action, const char *why)
+{
+	ereport(WARNING,
+			(errmsg("dvflag could not write the %s audit row", action),
+			 errdetail("%s", why),
+			 errhint("The event is in the server log (\"dvflag audit:\"); raise max_worker_processes if workers run out.")));
+}
 
 void
 dv_audit_durable(const char *actor, const char *client, const char *action,
@@ -56,13 +76,18 @@ dv_audit_durable(const char *actor, const char *client, const char *action,
 	char	   *p;
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
-	BgwHandleStatus status = BGWH_NOT_YET_STARTED;
-	bool		written = false;
+	BgwHandleStatus status;
+	TimestampTz deadline;
 
 	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
 		if (fields[i])
 			size += strlen(fields[i]) + 1;
-	seg = dsm_create(size, 0);
+	seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+	if (seg == NULL)
+	{
+		durable_warning(action, "No dynamic shared memory segment was left.");
+		return;
+	}
 	row = dsm_segment_address(seg);
 	row->dboid = MyDatabaseId;
 	pg_atomic_init_u32(&row->done, 0);
@@ -88,19 +113,42 @@ dv_audit_durable(const char *actor, const char *client, const char *action,
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
 	worker.bgw_notify_pid = MyProcPid;
 
-	if (RegisterDynamicBackgroundWorker(&worker, &handle))
+	/* the worker unpins it; until then it survives our error or exit */
+	dsm_pin_segment(seg);
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 	{
-		status = WaitForBackgroundWorkerShutdown(handle);
-		written = pg_atomic_read_u32(&row->done) == 1;
+		dsm_unpin_segment(dsm_segment_handle(seg));
+		dsm_detach(seg);
+		durable_warning(action, "No background worker could be started.");
+		return;
 	}
+
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DV_CALLER_WAIT);
+	for (;;)
+	{
+		pid_t		pid;
+		long		remaining;
+
+		status = GetBackgroundWorkerPid(handle, &pid);
+		if (status == BGWH_STOPPED || status == BGWH_POSTMASTER_DIED)
+			break;
+		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (remaining <= 0)
+		{
+			TerminateBackgroundWorker(handle);
+			break;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 remaining, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (pg_atomic_read_u32(&row->done) != 1)
+		durable_warning(action,
+						status == BGWH_STOPPED ? "The audit writer failed; its error is in the server log." :
+						status == BGWH_POSTMASTER_DIED ? "The postmaster died." :
+						"The audit writer did not finish in time; it was asked to stop.");
 	dsm_detach(seg);
-	if (!written)
-		ereport(WARNING,
-				(errmsg("dvflag could not write the %s audit row", action),
-				 errdetail(status == BGWH_POSTMASTER_DIED ? "The postmaster died." :
-						   status == BGWH_NOT_YET_STARTED ? "No background worker could be started." :
-						   "The audit writer failed; its error is in the server log."),
-				 errhint("The event is in the server log (\"dvflag audit:\"); raise max_worker_processes if workers run out.")));
 }
 
 /* The background worker: insert the row in its own transaction, commit. */
@@ -121,13 +169,16 @@ dvflag_audit_writer_main(Datum arg)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("dvflag audit writer: the caller's row is gone")));
+	dsm_unpin_segment(DatumGetUInt32(arg));	/* freed when we both detach */
 	row = dsm_segment_address(seg);
 
-	BackgroundWorkerInitializeConnectionByOid(row->dboid, BOOTSTRAP_SUPERUSERID, 0);
+	/* before connecting: the connection itself takes locks */
+	SetConfigOption("lock_timeout", DV_WORKER_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("lock_timeout", "5s", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("statement_timeout", "10s", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	BackgroundWorkerInitializeConnectionByOid(row->dboid, BOOTSTRAP_SUPERUSERID, 0);
+	/* statement_timeout is armed only by the query loop: arm it here */
+	enable_timeout_after(STATEMENT_TIMEOUT, DV_WORKER_TIMEOUT);
 
 	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
 	{

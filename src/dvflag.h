@@ -25,6 +25,9 @@
 #define ERRCODE_DV_NO_DISASTER          MAKE_SQLSTATE('D','V','0','0','2')
 #define ERRCODE_DV_TOO_MANY_CANDIDATES  MAKE_SQLSTATE('D','V','0','0','3')
 
+/* The longest card serial register_card accepts, in bytes. */
+#define DV_CARD_SERIAL_MAX 256
+
 /* Settings (dvflag.c). */
 extern char *dv_reason_setting;
 extern char *dv_client_setting;
@@ -158,7 +161,8 @@ extern void dv_require_insurer(const char *insurer_no);	/* P0002 if none */
 extern Datum dv_staff_scope(Oid caller, bool *all, const char *what);
 /* A staff listing over the caller's scope (admin.c: dv_staff_list). */
 typedef bool (*DvListRow) (HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls);
-extern void dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, DvListRow row);
+extern void dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, int natts,
+						  DvListRow row);
 
 /* The lock dv_enrollment_of() takes with the enrollment of a card. */
 typedef enum DvCardLock

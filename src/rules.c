@@ -76,9 +76,13 @@ dv_registration_allowed(bool sb_eff)
 /* §5: a re-issued card seen after the flag was set (再交付後の解除忘れ). */
 bool
 dv_sb_due_for_clearing(bool sb, bool set_known, int64_t set_at,
-					   bool card_seen, int64_t card_seen_at)
+					   bool floor_known, int64_t floor, int64_t seen_at)
 {
-	return sb && card_seen && (!set_known || card_seen_at > set_at);
+	if (!sb)
+		return false;
+	if (set_known)
+		return seen_at > set_at;
+	return floor_known && seen_at >= floor;
 }
 
 /* 資格喪失日 is the first day without the qualification. */

@@ -52,15 +52,14 @@ bool		dv_self_info_shows(bool sb_own);
 bool		dv_registration_allowed(bool sb_eff);
 
 /*
- * §5 STEP4: does enrollment E's SB look due for clearing?  It does when a
- * re-issued card of P has shown up after the flag was set: a card that is
- * active and was registered later, or a registration refused later with a
- * card never bound.  Times are in any one unit; set_known false says the
- * flag's setting is no longer in the audit (purged), so it was set before
- * any card that shows up.
+ * §5 STEP4: does a card of P seen at 'seen_at' make enrollment E's SB look
+ * due for clearing?  It does when it was seen after the flag was last set.
+ * set_known false: that setting has been purged from the audit; the purge
+ * deletes by age, so it is older than the oldest audit row left ('floor'),
+ * and a card seen from then on came after it.  Times in any one unit.
  */
 bool		dv_sb_due_for_clearing(bool sb, bool set_known, int64_t set_at,
-								   bool card_seen, int64_t card_seen_at);
+								   bool floor_known, int64_t floor, int64_t seen_at);
 
 /* §3 row 4: is E a current qualification on day 'today'? */
 bool		dv_enrollment_is_current(int32_t acquired_on, bool lost,

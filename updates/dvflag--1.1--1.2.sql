@@ -10,13 +10,17 @@
 COMMENT ON TABLE dvflag.audit IS 'append-only audit: flag changes, card registrations and refusals, card stops, proxy changes, disaster searches, information provision';
 
 -- Staff: the SB flags of their insurers (admin: all) that look due for
--- clearing, because a re-issued card of the person showed up after the flag
--- was set: an active card registered later (possible when another insurer's
--- SB governs), or a registration refused later with a card never bound.
--- sb_set_at is NULL when the setting has been purged from the audit.
+-- clearing, because a card of the person showed up after the flag was last
+-- set: a registration refused with a card never bound, or an active card
+-- registered later (possible when another insurer's SB governs).
+-- blocks_registration: this SB is the one of latest(P), which refuses the
+-- card.  evidence, evidence_at: the newest sign; cards_seen: how many
+-- distinct cards gave one (the serials are not shown: a serial is the key of
+-- the card paths).  sb_set_at is NULL once its audit row has been purged.
 CREATE FUNCTION dvflag.sb_due_for_clearing()
   RETURNS TABLE (insurer_no text, symbol text, number text, branch text, link_no text,
-                 sb_set_at timestamptz, evidence text, card_serial text, evidence_at timestamptz)
+                 sb_set_at timestamptz, blocks_registration boolean, evidence text,
+                 evidence_at timestamptz, cards_seen integer)
   AS 'MODULE_PATHNAME', 'dvflag_sb_due_for_clearing'
   LANGUAGE C VOLATILE SECURITY INVOKER ROWS 10
   SET search_path = pg_catalog, pg_temp SET jit = off;

@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..23"
+echo "1..25"
 n=0
 check() { # description, command...: ok when the command succeeds
   local d=$1
@@ -284,6 +284,27 @@ check "DV001: its row in dvflag.audit outlives the rollback, with the log line's
   test "$(table_rows "a.action = 'card_register_refused' AND a.detail->>'card_serial' = 'LOG-CARD-$tag'
                       AND a.actor = '$r_portal' AND a.client = '$tag/dv001' AND a.target = '131136//1002/00'
                       AND a.detail->>'event' = '$(event_id "$tag/dv001")'")/$(q -d "$db" -c "SELECT count(*) FROM dvflag.card WHERE card_serial = 'LOG-CARD-$tag'")" = 1/0
+
+# --- DV001 whose caller is cancelled while the row is being written -------
+# Another session holds the audit table for 3 s; the caller gives up after
+# 1 s (57014).  The writer waits for the lock (at most 5 s) and still writes
+# the row: its shared memory outlives the caller's error.
+( q -d "$db" -c "BEGIN; LOCK TABLE dvflag.audit IN SHARE MODE; SELECT pg_sleep(3); COMMIT;" >/dev/null 2>&1 ) &
+locker=$!
+sleep 0.5
+out=$(run <<SQL
+SET statement_timeout = '1s';
+SET SESSION AUTHORIZATION $r_portal;
+SET dvflag.client = '$tag/dv001-cancel';
+SELECT dvflag.register_card('LOG-CARD-CANCEL-$tag', '131136', NULL, '1002', '00');
+SQL
+)
+wait $locker
+sleep 1
+check "DV001 cancelled: the caller stopped waiting for the writer (57014)" grep -q "57014" <<<"$out"
+check "DV001 cancelled: the writer still wrote the row once the lock was released" \
+  test "$(table_rows "a.action = 'card_register_refused' AND a.detail->>'card_serial' = 'LOG-CARD-CANCEL-$tag'
+                      AND a.client = '$tag/dv001-cancel'")" = 1
 
 # --- DV003: more than 20 candidates --------------------------------------
 out=$(run <<SQL

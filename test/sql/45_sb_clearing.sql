@@ -1,10 +1,11 @@
 -- SB flags due for clearing (RULES.md §5, STEP4): an SB flag is listed to
--- its insurer's staff once a re-issued card of the person shows up after
--- the flag was set: a refused registration with a card never bound (its
--- audit row is committed on its own, so it outlives the refusal's error), or
--- an active card registered later.
+-- its insurer's staff once a card of the person shows up after the flag was
+-- set: a refused registration with a card never bound (its audit row is
+-- committed on its own, so it outlives the refusal's error), or an active
+-- card registered later.  The refusals this file makes stay committed after
+-- its ROLLBACK, naming the fixture's persons.
 BEGIN;
-SELECT plan(29);
+SELECT plan(37);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
 CREATE ROLE t_clinic LOGIN IN ROLE dvflag_clinic;
@@ -47,10 +48,14 @@ SET ROLE t_portal;
 SELECT throws_ok($$SELECT dvflag.register_card('CARD-SB-AT-C-NEW', '131136', NULL, '1002', '00')$$, 'DV001', NULL,
                  'the re-issued card is refused while SB at C holds');
 SET ROLE t_staff_c;
-SELECT is((SELECT array_agg(ROW(d.insurer_no, d.symbol, d.number, d.branch, d.link_no, d.evidence, d.card_serial)::text)
+SELECT is((SELECT array_agg(ROW(d.insurer_no, d.symbol, d.number, d.branch, d.link_no, d.blocks_registration,
+                                 d.evidence, d.cards_seen)::text)
              FROM dvflag.sb_due_for_clearing() d),
-          ARRAY[ROW('131136', NULL, '1002', '00', 'SB-AT-C', 'registration_refused', 'CARD-SB-AT-C-NEW')::text],
-          'staff of C: the SB flag is due, shown with the refused card');
+          ARRAY[ROW('131136', NULL, '1002', '00', 'SB-AT-C', true, 'registration_refused', 1)::text],
+          'staff of C: the SB flag is due, it is the one that refuses the card, one card seen');
+SELECT is((SELECT array_agg(n ORDER BY n) FROM pg_proc p, unnest(p.proargnames) AS n
+            WHERE p.oid = 'dvflag.sb_due_for_clearing()'::regprocedure AND n LIKE '%serial%'), NULL,
+          'no card serial is shown: it is the key of the card paths');
 SELECT ok((SELECT d.sb_set_at IS NOT NULL AND d.evidence_at > d.sb_set_at FROM dvflag.sb_due_for_clearing() d),
           'with when the flag was set and when the card showed up, later');
 RESET ROLE;
@@ -81,9 +86,10 @@ SELECT is((SELECT count(*) FROM dvflag.sb_due_for_clearing()), 0::bigint,
 RESET ROLE;
 INSERT INTO dvflag.card (card_serial, link_no, registered_at) VALUES ('CARD-SB-AT-B-NEW', 'SB-AT-B', clock_timestamp());
 SET ROLE t_staff_b;
-SELECT is((SELECT array_agg(ROW(d.insurer_no, d.number, d.evidence, d.card_serial)::text) FROM dvflag.sb_due_for_clearing() d),
-          ARRAY[ROW('06132013', '1001', 'card_registered', 'CARD-SB-AT-B-NEW')::text],
-          'staff of B: SB at B is due, a card was registered after it');
+SELECT is((SELECT array_agg(ROW(d.insurer_no, d.number, d.blocks_registration, d.evidence, d.cards_seen)::text)
+             FROM dvflag.sb_due_for_clearing() d),
+          ARRAY[ROW('06132013', '1001', false, 'card_registered', 1)::text],
+          'staff of B: SB at B is due, a card was registered after it; this SB does not refuse the card');
 SET ROLE t_staff_c;
 SELECT is((SELECT count(*) FROM dvflag.sb_due_for_clearing()), 0::bigint, 'staff of C do not see B''s flag');
 SET ROLE t_staff_b;
@@ -93,13 +99,37 @@ SELECT is((SELECT count(*) FROM dvflag.sb_due_for_clearing()), 0::bigint,
 SELECT dvflag.set_flag('06132013', 'B2', '1001', '00', 'sb', false, 'STEP4: re-issued card in hand');
 SELECT is((SELECT count(*) FROM dvflag.sb_due_for_clearing()), 0::bigint, 'cleared: gone from the list');
 
--- a person with two new cards refused: the latest shows
+-- cards tried since the flag was set again: counted once each, the newest shown
 SET ROLE t_portal;
 SELECT throws_ok($$SELECT dvflag.register_card('CARD-SB-AT-C-NEW2', '131136', NULL, '1002', '00')$$, 'DV001', NULL,
-                 'a second re-issued card is refused');
+                 'a card is refused after SB was set again');
+SELECT throws_ok($$SELECT dvflag.register_card('CARD-SB-AT-C-NEW2', '131136', NULL, '1002', '00')$$, 'DV001', NULL,
+                 'and again');
 SET ROLE t_staff_c;
-SELECT is((SELECT array_agg(d.card_serial) FROM dvflag.sb_due_for_clearing() d), ARRAY['CARD-SB-AT-C-NEW2'],
-          'one row per flag, with the latest card seen');
+SELECT is((SELECT array_agg(ROW(d.evidence, d.cards_seen)::text) FROM dvflag.sb_due_for_clearing() d),
+          ARRAY[ROW('registration_refused', 1)::text], 'the same card twice is one card seen');
+SET ROLE t_portal;
+SELECT throws_ok($$SELECT dvflag.register_card('CARD-SOMEONE-ELSES', '131136', NULL, '1002', '00')$$, 'DV001', NULL,
+                 'a different card, tried by whoever knows the insurance card');
+SET ROLE t_staff_c;
+SELECT is((SELECT d.cards_seen FROM dvflag.sb_due_for_clearing() d), 2,
+          'two distinct cards seen: staff can tell that more than one card is being tried');
+RESET ROLE;
+SELECT is((SELECT d.evidence_at FROM dvflag.sb_due_for_clearing() d WHERE d.link_no = 'SB-AT-C'),
+          (SELECT max(a.at) FROM dvflag.audit a WHERE a.action = 'card_register_refused'
+              AND a.detail ->> 'link_no' = 'SB-AT-C'),
+          'evidence_at is the newest sign');
+
+-- an oversized serial is refused before anything is audited
+SELECT count(*) AS refusals FROM dvflag.audit WHERE action = 'card_register_refused' \gset
+SET ROLE t_portal;
+SELECT throws_ok($$SELECT dvflag.register_card(repeat('x', 257), '131136', NULL, '1002', '00')$$, '22023', NULL,
+                 'a card serial over 256 bytes -> 22023, even under SB');
+SELECT throws_ok($$SELECT dvflag.register_card(repeat('x', 256), '131136', NULL, '1002', '00')$$, 'DV001', NULL,
+                 'a 256-byte serial is a serial like any other');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM dvflag.audit WHERE action = 'card_register_refused'), :refusals + 1::bigint,
+          'only the 256-byte one left a row');
 
 -- a caller that holds a lock the audit writer needs is not left waiting:
 -- the writer gives up (lock_timeout), the refusal stands, the log line stays

@@ -66,7 +66,7 @@ SELECT is((SELECT count(*) FROM dvflag.portal_qualifications('CARD-NO-FLAG')), 3
 
 -- register_card (row 7)
 SELECT throws_ok($$SELECT dvflag.register_card(repeat('ア', 350000), '131136', NULL, '1005', '00')$$,
-                 '54000', NULL, 'register_card: a 1 MB card serial is refused by the index size limit -> 54000');
+                 '22023', NULL, 'register_card: a 1 MB card serial is refused before anything else -> 22023');
 SELECT throws_ok($$SELECT dvflag.register_card('NEW-1', '131136', NULL, repeat('ア', 350000), '00')$$,
                  'P0002', NULL, 'register_card: a 1 MB number names no enrollment -> P0002');
 SELECT throws_ok($$SELECT dvflag.register_card('NEW-1', '131136', repeat('ア', 350000), '1005', '00')$$,
@@ -81,7 +81,7 @@ SELECT throws_ok($$SELECT dvflag.set_proxy('CARD-NO-FLAG', repeat('ア', 350000)
 SELECT is(dvflag.remove_proxy('CARD-NO-FLAG', repeat('ア', 350000)), false,
           'remove_proxy: a 1 MB agent_link_no is no proxy: false');
 SELECT throws_ok($$SELECT dvflag.register_card(repeat('ア', 350000), '131136', NULL, '1002', '00')$$,
-                 'DV001', NULL, 'register_card: a 1 MB card serial for a person under SB_eff is still DV001');
+                 '22023', NULL, 'register_card: a 1 MB card serial for a person under SB_eff is bad input first (22023): nothing of it is audited');
 SELECT cmp_ok(length(pg_temp.error_of($$SELECT dvflag.register_card('NEW-1', '131136', NULL, repeat('ア', 350000), '00')$$)),
               '<', 1000, 'register_card: the P0002 message for a 1 MB number is not 1 MB long');
 

@@ -194,13 +194,15 @@ main(void)
 	   "an address fragment never selects a person whose address is hidden");
 
 	/* ---- §5 SB due for clearing ---- */
-	ok(dv_sb_due_for_clearing(true, true, 100, true, 101), "SB, a card seen after it was set: due");
-	ok(!dv_sb_due_for_clearing(true, true, 100, true, 100) && !dv_sb_due_for_clearing(true, true, 100, true, 99),
+	ok(dv_sb_due_for_clearing(true, true, 100, true, 50, 101), "SB, a card seen after it was set: due");
+	ok(!dv_sb_due_for_clearing(true, true, 100, true, 50, 100) && !dv_sb_due_for_clearing(true, true, 100, true, 50, 99),
 	   "a card seen when or before SB was set is not a re-issued one");
-	ok(!dv_sb_due_for_clearing(true, true, 100, false, 0), "SB and no card seen: not due");
-	ok(!dv_sb_due_for_clearing(false, true, 100, true, 101), "SB cleared: not listed");
-	ok(dv_sb_due_for_clearing(true, false, 0, true, -5),
-	   "SB whose setting was purged from the audit: any card seen counts");
+	ok(!dv_sb_due_for_clearing(false, true, 100, true, 50, 101), "SB cleared: not due");
+	ok(dv_sb_due_for_clearing(true, false, 0, true, 50, 50) && dv_sb_due_for_clearing(true, false, 0, true, 50, 60),
+	   "SB whose setting was purged: a card seen since the oldest audit row left counts");
+	ok(!dv_sb_due_for_clearing(true, false, 0, true, 50, 49),
+	   "SB whose setting was purged: a card seen before the oldest audit row left may be older than the flag");
+	ok(!dv_sb_due_for_clearing(true, false, 0, false, 0, 60), "nothing known of when SB was set: not due");
 
 	/* ---- §6 information provision, §3 row 3 exchange history ---- */
 	ok(dv_answers_automatically(false, false), "no AR: answered automatically");
