@@ -728,51 +728,61 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
  * older: the purge deletes by age), whether it is the SB of latest(P), and
  * every sign of a card of the person, newest first: an active card
  * registered, or a refused registration (DV001, written by durable.c) with a
- * card never bound.  The rule (rules.c) picks the signs that count.
+ * card never bound.  The rule (rules.c) picks the signs that count.  The
+ * fences (OFFSET 0) keep it to the few SB rows, by index, whatever the
+ * generic plan's estimates.
  */
-static DvPlan sb_flags_and_cards = {
-	"SELECT e.insurer_no, e.symbol, e.number, e.branch, e.link_no, s.set_at,"
-	"       (SELECT pg_catalog.min(f.at) FROM dvflag.audit f) AS floor,"
-	"       p.latest_id IS NOT DISTINCT FROM e.id AS latest, coalesce(p.sb_eff, false), e.sb,"
-	"       c.kinds, c.serials, c.seen"
-	"  FROM dvflag.enrollment e"
-	"  LEFT JOIN dvflag.person p ON p.link_no OPERATOR(pg_catalog.=) e.link_no"
-	"  LEFT JOIN LATERAL ("
-	"    SELECT pg_catalog.max(a.at) AS set_at FROM dvflag.audit a"
-	"     WHERE a.action OPERATOR(pg_catalog.=) 'flag_change'"
-	"       AND (a.detail OPERATOR(pg_catalog.->>) 'flag') OPERATOR(pg_catalog.=) 'sb'"
-	"       AND (a.detail OPERATOR(pg_catalog.->>) 'new') OPERATOR(pg_catalog.=) 'true'"
-	"       AND (a.detail OPERATOR(pg_catalog.->>) 'enrollment_id') OPERATOR(pg_catalog.=) e.id::pg_catalog.text"
-	"  ) s ON true"
-	"  LEFT JOIN LATERAL ("
-	"    SELECT pg_catalog.array_agg(kind ORDER BY seen_at DESC) AS kinds,"
-	"           pg_catalog.array_agg(card_serial ORDER BY seen_at DESC) AS serials,"
-	"           pg_catalog.array_agg(seen_at ORDER BY seen_at DESC) AS seen FROM ("
-	"      SELECT 'card_registered'::pg_catalog.text AS kind, k.card_serial::pg_catalog.text,"
-	"             k.registered_at AS seen_at"
-	"        FROM dvflag.card k"
-	"       WHERE k.link_no OPERATOR(pg_catalog.=) e.link_no AND k.stopped_at IS NULL"
-	"      UNION ALL"
-	"      SELECT 'registration_refused', a.detail OPERATOR(pg_catalog.->>) 'card_serial', a.at"
-	"        FROM dvflag.audit a"
-	"       WHERE a.action OPERATOR(pg_catalog.=) 'card_register_refused'"
-	"         AND (a.detail OPERATOR(pg_catalog.->>) 'link_no') OPERATOR(pg_catalog.=) e.link_no"
-	"         AND NOT EXISTS (SELECT FROM dvflag.card b WHERE b.card_serial OPERATOR(pg_catalog.=)"
-	"                         (a.detail OPERATOR(pg_catalog.->>) 'card_serial'))"
-	"    ) seen"
-	"  ) c ON true"
-	" WHERE e.sb AND ($1 OR e.insurer_no OPERATOR(pg_catalog.=) ANY ($2))"
-	" ORDER BY e.insurer_no, e.symbol, e.number, e.branch",
-	2, {BOOLOID, TEXTARRAYOID}, NULL, true
+#define SB_FLAGS_AND_CARDS(scope) \
+	"SELECT e.insurer_no, e.symbol, e.number, e.branch, e.link_no, s.set_at," \
+	"       (SELECT pg_catalog.min(f.at) FROM dvflag.audit f) AS floor," \
+	"       p.latest_id IS NOT DISTINCT FROM e.id AS latest, coalesce(p.sb_eff, false), e.sb," \
+	"       c.kinds, c.serials, c.seen" \
+	"  FROM (SELECT * FROM dvflag.enrollment e WHERE e.sb AND " scope " OFFSET 0) e" \
+	"  LEFT JOIN LATERAL (SELECT q.latest_id, q.sb_eff FROM dvflag.person q" \
+	"                      WHERE q.link_no OPERATOR(pg_catalog.=) e.link_no OFFSET 0) p ON true" \
+	"  LEFT JOIN LATERAL (" \
+	"    SELECT pg_catalog.max(a.at) AS set_at FROM dvflag.audit a" \
+	"     WHERE a.action OPERATOR(pg_catalog.=) 'flag_change'" \
+	"       AND (a.detail OPERATOR(pg_catalog.->>) 'flag') OPERATOR(pg_catalog.=) 'sb'" \
+	"       AND (a.detail OPERATOR(pg_catalog.->>) 'new') OPERATOR(pg_catalog.=) 'true'" \
+	"       AND (a.detail OPERATOR(pg_catalog.->>) 'enrollment_id') OPERATOR(pg_catalog.=) e.id::pg_catalog.text" \
+	"  ) s ON true" \
+	"  LEFT JOIN LATERAL (" \
+	"    SELECT pg_catalog.array_agg(kind ORDER BY seen_at DESC) AS kinds," \
+	"           pg_catalog.array_agg(card_serial ORDER BY seen_at DESC) AS serials," \
+	"           pg_catalog.array_agg(seen_at ORDER BY seen_at DESC) AS seen FROM (" \
+	"      SELECT 'card_registered'::pg_catalog.text AS kind, k.card_serial::pg_catalog.text," \
+	"             k.registered_at AS seen_at" \
+	"        FROM dvflag.card k" \
+	"       WHERE k.link_no OPERATOR(pg_catalog.=) e.link_no AND k.stopped_at IS NULL" \
+	"      UNION ALL" \
+	"      SELECT 'registration_refused', a.detail OPERATOR(pg_catalog.->>) 'card_serial', a.at" \
+	"        FROM dvflag.audit a" \
+	"       WHERE a.action OPERATOR(pg_catalog.=) 'card_register_refused'" \
+	"         AND (a.detail OPERATOR(pg_catalog.->>) 'link_no') OPERATOR(pg_catalog.=) e.link_no" \
+	"         AND NOT EXISTS (SELECT FROM dvflag.card b WHERE b.card_serial OPERATOR(pg_catalog.=)" \
+	"                         (a.detail OPERATOR(pg_catalog.->>) 'card_serial'))" \
+	"    ) seen" \
+	"  ) c ON true" \
+	" ORDER BY e.insurer_no, e.symbol, e.number, e.branch"
+
+/* $1 (all) is declared by both, used by neither: one index scan each */
+static DvPlan sb_flags_and_cards_all = {
+	SB_FLAGS_AND_CARDS("true"), 2, {BOOLOID, TEXTARRAYOID}, NULL, true
+};
+static DvPlan sb_flags_and_cards_of = {
+	SB_FLAGS_AND_CARDS("e.insurer_no OPERATOR(pg_catalog.=) ANY ($2)"), 2, {BOOLOID, TEXTARRAYOID}, NULL, true
 };
 
 /*
- * A staff listing: run 'plan' over the caller's scope ($1 all, $2 their
- * insurers), as the owner, and put each row that 'row' fills (natts
- * columns) and keeps into the function's result.
+ * A staff listing: run a plan over the caller's scope ($1 all, $2 their
+ * insurers; 'all_plan' for admin, 'scoped_plan' for staff), as the owner,
+ * and put each row that 'row' fills (natts columns) and keeps into the
+ * function's result.
  */
 void
-dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, int natts, DvListRow row)
+dv_staff_list(FunctionCallInfo fcinfo, DvPlan *all_plan, DvPlan *scoped_plan, const char *what,
+			  int natts, DvListRow row)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			caller = GetUserId();
@@ -792,7 +802,7 @@ dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, int natts
 	dv_spi_connect();
 	args[1] = dv_staff_scope(caller, &all, what);
 	args[0] = BoolGetDatum(all);
-	dv_exec(plan, args, NULL, true, 0);
+	dv_exec(all ? all_plan : scoped_plan, args, NULL, true, 0);
 	for (uint64 i = 0; i < SPI_processed; i++)
 		if (row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls))
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -801,7 +811,7 @@ dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, int natts
 }
 
 /*
- * A row of sb_flags_and_cards, kept when a sign counts: the result says
+ * A row of SB_FLAGS_AND_CARDS, kept when a sign counts: the result says
  * which SB this is, the newest sign that counts, and how many distinct cards
  * gave one (more than one: someone else may be trying cards too).
  */
@@ -868,6 +878,7 @@ PG_FUNCTION_INFO_V1(dvflag_sb_due_for_clearing);
 Datum
 dvflag_sb_due_for_clearing(PG_FUNCTION_ARGS)
 {
-	dv_staff_list(fcinfo, &sb_flags_and_cards, "list SB flags due for clearing", 10, sb_due_row);
+	dv_staff_list(fcinfo, &sb_flags_and_cards_all, &sb_flags_and_cards_of, "list SB flags due for clearing",
+				  10, sb_due_row);
 	return (Datum) 0;
 }

@@ -161,8 +161,8 @@ extern void dv_require_insurer(const char *insurer_no);	/* P0002 if none */
 extern Datum dv_staff_scope(Oid caller, bool *all, const char *what);
 /* A staff listing over the caller's scope (admin.c: dv_staff_list). */
 typedef bool (*DvListRow) (HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls);
-extern void dv_staff_list(FunctionCallInfo fcinfo, DvPlan *plan, const char *what, int natts,
-						  DvListRow row);
+extern void dv_staff_list(FunctionCallInfo fcinfo, DvPlan *all_plan, DvPlan *scoped_plan,
+						  const char *what, int natts, DvListRow row);
 
 /* The lock dv_enrollment_of() takes with the enrollment of a card. */
 typedef enum DvCardLock

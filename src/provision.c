@@ -558,7 +558,7 @@ PG_FUNCTION_INFO_V1(dvflag_pending_requests);
 Datum
 dvflag_pending_requests(PG_FUNCTION_ARGS)
 {
-	dv_staff_list(fcinfo, &pending, "list pending requests", 13, pending_row);
+	dv_staff_list(fcinfo, &pending, &pending, "list pending requests", 13, pending_row);
 	return (Datum) 0;
 }
 
