@@ -760,6 +760,7 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 	"        FROM dvflag.audit a" \
 	"       WHERE a.action OPERATOR(pg_catalog.=) 'card_register_refused'" \
 	"         AND (a.detail OPERATOR(pg_catalog.->>) 'link_no') OPERATOR(pg_catalog.=) e.link_no" \
+	"         AND a.detail OPERATOR(pg_catalog.?) 'card_serial'" \
 	"         AND NOT EXISTS (SELECT FROM dvflag.card b WHERE b.card_serial OPERATOR(pg_catalog.=)" \
 	"                         (a.detail OPERATOR(pg_catalog.->>) 'card_serial'))" \
 	"    ) seen" \
@@ -810,10 +811,18 @@ dv_staff_list(FunctionCallInfo fcinfo, DvPlan *all_plan, DvPlan *scoped_plan, co
 	dv_restore_user(&saved);
 }
 
+static int
+cmp_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 /*
  * A row of SB_FLAGS_AND_CARDS, kept when a sign counts: the result says
  * which SB this is, the newest sign that counts, and how many distinct cards
- * gave one (more than one: someone else may be trying cards too).
+ * gave one (more than one: someone else may be trying cards too).  A person
+ * can have many signs (anyone who knows the insurance card can be refused
+ * with serials of their own): they are counted by sorting, interruptibly.
  */
 static bool
 sb_due_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
@@ -826,8 +835,10 @@ sb_due_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
 	Datum	   *kinds = NULL,
 			   *serials = NULL,
 			   *seen = NULL;
+	bool	   *serial_nulls = NULL;
 	int			n = 0,
-				due = 0;
+				due = 0,
+				distinct = 0;
 	char	  **counted;
 
 	for (int k = 0; k < 6; k++)
@@ -845,17 +856,16 @@ sb_due_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
 		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 11, &isnull)),
 						  TEXTOID, -1, false, TYPALIGN_INT, &kinds, NULL, &n);
 		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 12, &isnull)),
-						  TEXTOID, -1, false, TYPALIGN_INT, &serials, NULL, &n);
+						  TEXTOID, -1, false, TYPALIGN_INT, &serials, &serial_nulls, &n);
 		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 13, &isnull)),
 						  TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &seen, NULL, &n);
 	}
-	counted = palloc0(sizeof(char *) * (n + 1));
+	counted = palloc(sizeof(char *) * (n + 1));
 	for (int i = 0; i < n; i++)
 	{
-		char	   *serial = TextDatumGetCString(serials[i]);
-		bool		again = false;
-
-		if (!dv_sb_due_for_clearing(dv_col_bool(tup, 10), set_known, set_at, floor_known, floor,
+		CHECK_FOR_INTERRUPTS();
+		if (serial_nulls[i] ||
+			!dv_sb_due_for_clearing(dv_col_bool(tup, 10), set_known, set_at, floor_known, floor,
 									DatumGetTimestampTz(seen[i])))
 			continue;
 		if (due == 0)
@@ -863,13 +873,14 @@ sb_due_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
 			values[7] = kinds[i];	/* newest first */
 			values[8] = seen[i];
 		}
-		for (int j = 0; j < due; j++)
-			again = again || strcmp(counted[j], serial) == 0;
-		if (!again)
-			counted[due++] = serial;
+		counted[due++] = TextDatumGetCString(serials[i]);
 	}
+	qsort(counted, due, sizeof(char *), cmp_cstring_ptr);
+	for (int i = 0; i < due; i++)
+		if (i == 0 || strcmp(counted[i - 1], counted[i]) != 0)
+			distinct++;
 	nulls[7] = nulls[8] = nulls[9] = false;
-	values[9] = Int32GetDatum(due);
+	values[9] = Int32GetDatum(distinct);
 	return due > 0;
 }
 

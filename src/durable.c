@@ -10,11 +10,14 @@
  *
  * The row travels in a dynamic shared memory segment, pinned so that it
  * outlives the caller's mapping: a caller cancelled while it waits still
- * has its row written.  The worker copies the row, unpins the segment (it is
- * then freed when the last of the two detaches), and sets 'done' after its
- * commit.  If no worker or segment can be had, or the insert fails, the
- * caller warns and goes on: the event's log line (DV_AUDIT_LOG, written
- * before) is then its only trace, as it is on a hot standby.
+ * has its row written.  The pin is dropped once, by whoever claims it first
+ * (state): the worker when it attaches, or the caller when it gives up on a
+ * worker that never attached.  The segment is freed when the last process
+ * detaches.  The worker sets 'done' after its commit.  If no worker or
+ * segment can be had, or the insert fails, the caller warns and goes on:
+ * the event's log line (DV_AUDIT_LOG, written before) is then its only
+ * trace, as it is on a hot standby.  A segment leaks, until restart, only
+ * when the caller is cancelled and its worker then never starts.
  *
  * Nobody waits forever.  The worker takes a lock for at most
  * DV_WORKER_LOCK_TIMEOUT and runs for at most DV_WORKER_TIMEOUT; the caller
@@ -35,7 +38,9 @@
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/elog.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timeout.h"
@@ -46,9 +51,15 @@
 #define DV_WORKER_TIMEOUT 10000	/* ms */
 #define DV_CALLER_WAIT 15000	/* ms */
 
+/* Who owns the segment's pin: nobody yet, the worker, or nobody ever. */
+#define DV_ROW_WAITING 0
+#define DV_ROW_CLAIMED 1		/* the worker attached and unpinned it */
+#define DV_ROW_ABANDONED 2		/* the caller gave up and unpinned it */
+
 typedef struct DvDurableRow
 {
 	Oid			dboid;
+	pg_atomic_uint32 state;		/* DV_ROW_* */
 	pg_atomic_uint32 done;		/* 1 once the worker has committed the row */
 	int32		offset[DV_DURABLE_FIELDS];	/* into data; -1 for NULL */
 	char		data[FLEXIBLE_ARRAY_MEMBER];
@@ -57,27 +68,91 @@ typedef struct DvDurableRow
 PGDLLEXPORT void dvflag_audit_writer_main(Datum arg);
 
 static void
-durable_warning(const char *action, const char *why)
+durable_warning(const char *action, const char *why, const char *hint)
 {
 	ereport(WARNING,
 			(errmsg("dvflag could not write the %s audit row", action),
 			 errdetail("%s", why),
-			 errhint("The event is in the server log (\"dvflag audit:\"); raise max_worker_processes if workers run out.")));
+			 errhint("The event is in the server log (\"dvflag audit:\").%s%s", hint ? " " : "",
+					 hint ? hint : "")));
 }
 
+/* The caller gives up on a worker that has not claimed the segment. */
+static void
+abandon(dsm_segment *seg, DvDurableRow *row)
+{
+	uint32		expected = DV_ROW_WAITING;
+
+	if (pg_atomic_compare_exchange_u32(&row->state, &expected, DV_ROW_ABANDONED))
+		dsm_unpin_segment(dsm_segment_handle(seg));
+}
+
+/* Wait for the worker to stop, at most until 'deadline'; true if it did. */
+static bool
+wait_for_worker(BackgroundWorkerHandle *handle, TimestampTz deadline)
+{
+	for (;;)
+	{
+		pid_t		pid;
+		long		remaining;
+
+		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
+			return true;
+		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (remaining <= 0)
+			return false;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 remaining, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void durable_write(const char *const fields[DV_DURABLE_FIELDS]);
+
+/*
+ * Only on the way to an ERROR (a refusal): an error of its own, other than
+ * a cancel, becomes a WARNING without a subtransaction, since the error that
+ * follows aborts the transaction anyway.  The refusal is never turned into
+ * another error by the writing of its row.
+ */
 void
 dv_audit_durable(const char *actor, const char *client, const char *action,
 				 const char *target, const char *detail_json)
 {
-	const char *fields[DV_DURABLE_FIELDS] = {actor, client, action, target, detail_json};
+	const char *const fields[DV_DURABLE_FIELDS] = {actor, client, action, target, detail_json};
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		durable_write(fields);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			PG_RE_THROW();
+		FlushErrorState();
+		durable_warning(action, edata->message, NULL);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+static void
+durable_write(const char *const fields[DV_DURABLE_FIELDS])
+{
+	const char *action = fields[2];
 	Size		size = offsetof(DvDurableRow, data);
 	dsm_segment *seg;
 	DvDurableRow *row;
 	char	   *p;
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
-	BgwHandleStatus status;
-	TimestampTz deadline;
+	bool		stopped;
 
 	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
 		if (fields[i])
@@ -85,11 +160,12 @@ dv_audit_durable(const char *actor, const char *client, const char *action,
 	seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
 	if (seg == NULL)
 	{
-		durable_warning(action, "No dynamic shared memory segment was left.");
+		durable_warning(action, "No dynamic shared memory segment was left.", NULL);
 		return;
 	}
 	row = dsm_segment_address(seg);
 	row->dboid = MyDatabaseId;
+	pg_atomic_init_u32(&row->state, DV_ROW_WAITING);
 	pg_atomic_init_u32(&row->done, 0);
 	p = row->data;
 	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
@@ -119,35 +195,29 @@ dv_audit_durable(const char *actor, const char *client, const char *action,
 	{
 		dsm_unpin_segment(dsm_segment_handle(seg));
 		dsm_detach(seg);
-		durable_warning(action, "No background worker could be started.");
+		durable_warning(action, "No background worker could be started.",
+						"Raise max_worker_processes if workers run out.");
 		return;
 	}
 
-	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DV_CALLER_WAIT);
-	for (;;)
+	/*
+	 * A cancel here leaves the pin to the worker, which normally starts
+	 * within milliseconds; only a worker that never starts leaks it.
+	 */
+	stopped = wait_for_worker(handle, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DV_CALLER_WAIT));
+	if (!stopped)
 	{
-		pid_t		pid;
-		long		remaining;
-
-		status = GetBackgroundWorkerPid(handle, &pid);
-		if (status == BGWH_STOPPED || status == BGWH_POSTMASTER_DIED)
-			break;
-		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-		if (remaining <= 0)
-		{
-			TerminateBackgroundWorker(handle);
-			break;
-		}
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 remaining, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
+		TerminateBackgroundWorker(handle);
+		stopped = wait_for_worker(handle, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000));
 	}
 	if (pg_atomic_read_u32(&row->done) != 1)
+	{
+		abandon(seg, row);
 		durable_warning(action,
-						status == BGWH_STOPPED ? "The audit writer failed; its error is in the server log." :
-						status == BGWH_POSTMASTER_DIED ? "The postmaster died." :
-						"The audit writer did not finish in time; it was asked to stop.");
+						stopped ? "The audit writer failed or was stopped; its error is in the server log." :
+						"The audit writer did not finish in time; it was asked to stop, and may still write the row.",
+						NULL);
+	}
 	dsm_detach(seg);
 }
 
@@ -169,8 +239,14 @@ dvflag_audit_writer_main(Datum arg)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("dvflag audit writer: the caller's row is gone")));
-	dsm_unpin_segment(DatumGetUInt32(arg));	/* freed when we both detach */
 	row = dsm_segment_address(seg);
+	{
+		uint32		expected = DV_ROW_WAITING;
+
+		/* the pin is ours to drop, unless the caller gave up and dropped it */
+		if (pg_atomic_compare_exchange_u32(&row->state, &expected, DV_ROW_CLAIMED))
+			dsm_unpin_segment(DatumGetUInt32(arg));
+	}
 
 	/* before connecting: the connection itself takes locks */
 	SetConfigOption("lock_timeout", DV_WORKER_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);

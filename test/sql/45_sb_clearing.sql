@@ -5,7 +5,7 @@
 -- card registered later.  The refusals this file makes stay committed after
 -- its ROLLBACK, naming the fixture's persons.
 BEGIN;
-SELECT plan(37);
+SELECT plan(38);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
 CREATE ROLE t_clinic LOGIN IN ROLE dvflag_clinic;
@@ -119,6 +119,14 @@ SELECT is((SELECT d.evidence_at FROM dvflag.sb_due_for_clearing() d WHERE d.link
           (SELECT max(a.at) FROM dvflag.audit a WHERE a.action = 'card_register_refused'
               AND a.detail ->> 'link_no' = 'SB-AT-C'),
           'evidence_at is the newest sign');
+
+-- a refusal row of another shape (restored, hand-written) is skipped, not fatal
+INSERT INTO dvflag.audit (actor, action, target, detail)
+VALUES ('restore', 'card_register_refused', '131136//1002/00', '{"link_no": "SB-AT-C"}');
+SET ROLE t_staff_c;
+SELECT is((SELECT d.cards_seen FROM dvflag.sb_due_for_clearing() d), 2,
+          'a refusal row without a card serial neither breaks the listing nor counts');
+RESET ROLE;
 
 -- an oversized serial is refused before anything is audited
 SELECT count(*) AS refusals FROM dvflag.audit WHERE action = 'card_register_refused' \gset
