@@ -34,3 +34,25 @@ CREATE INDEX audit_sb_set ON dvflag.audit ((detail ->> 'enrollment_id'))
   WHERE action = 'flag_change' AND detail ->> 'flag' = 'sb' AND detail ->> 'new' = 'true';
 CREATE INDEX audit_register_refused ON dvflag.audit ((detail ->> 'link_no'))
   WHERE action = 'card_register_refused';
+
+-- check() also reports what the audit writer needs: it connects as the
+-- bootstrap superuser, which must keep LOGIN, or every refusal's row is
+-- lost (with a WARNING; its log line stays).  The checks of 1.1 go on, as
+-- check_catalog(), which only check() calls.
+ALTER FUNCTION dvflag.check() RENAME TO check_catalog;
+REVOKE ALL ON FUNCTION dvflag.check_catalog() FROM dvflag_admin, dvflag_auditor;
+CREATE FUNCTION dvflag.check()
+  RETURNS TABLE (problem text, object text, detail text)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $check$
+SELECT c.problem, c.object, c.detail FROM dvflag.check_catalog() c
+UNION ALL
+SELECT 'audit_writer_cannot_log_in', pg_catalog.format('role %s', r.rolname),
+       'the bootstrap superuser cannot log in: the audit writer cannot keep the row of a refused registration'
+  FROM pg_catalog.pg_roles r
+ WHERE r.oid OPERATOR(pg_catalog.=) 10 AND NOT r.rolcanlogin
+ORDER BY 1, 2, 3;
+$check$;
+REVOKE ALL ON FUNCTION dvflag.check() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.check() TO dvflag_admin, dvflag_auditor;

@@ -1,7 +1,7 @@
 -- dvflag.check(): the deployment self-check reports nothing on a sound
 -- install, and each way of breaking the deployment once it is broken.
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_admin LOGIN IN ROLE dvflag_admin;
 CREATE ROLE t_auditor LOGIN IN ROLE dvflag_auditor;
@@ -56,6 +56,12 @@ SELECT is(pg_temp.after('ALTER TABLE dvflag.audit DISABLE TRIGGER audit_append_o
 SELECT is(pg_temp.after('ALTER TABLE dvflag.enrollment ENABLE TRIGGER enrollment_updated'),
           '{"trigger_not_always trigger enrollment_updated on dvflag.enrollment"}',
           'a trigger no longer ALWAYS (a replica session would skip it)');
+SELECT is(pg_temp.after('ALTER ROLE ' || (SELECT quote_ident(rolname) FROM pg_roles WHERE oid = 10) || ' NOLOGIN'),
+          ARRAY['audit_writer_cannot_log_in role ' || (SELECT rolname FROM pg_roles WHERE oid = 10)],
+          'the bootstrap superuser, as whom the audit writer connects, cannot log in');
+SELECT ok(NOT has_function_privilege('dvflag_admin', 'dvflag.check_catalog()', 'EXECUTE')
+          AND NOT has_function_privilege('dvflag_auditor', 'dvflag.check_catalog()', 'EXECUTE'),
+          'the checks of 1.1 are run through check() only');
 SELECT is(pg_temp.after('ALTER ROLE dvflag_clinic LOGIN'),
           '{"audience_role_too_strong role dvflag_clinic"}', 'an audience role that can log in');
 SELECT is(pg_temp.after('DROP ROLE t_staff'),
