@@ -321,14 +321,7 @@ SELECT is(dvflag.protected('NOBODY'), false, 'protected: an unknown person is no
 RESET ROLE;
 
 -- The messages say what to fix.
-CREATE FUNCTION pg_temp.error_of(stmt text) RETURNS text LANGUAGE plpgsql AS $f$
-BEGIN
-  EXECUTE stmt;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$f$;
+\i test/fixtures/error_of.sql
 SET ROLE t_staff_a;
 SELECT throws_ok($$SELECT dvflag.set_flag('01130013', 'A1', '1005', '00', 'nd', true, 'test')$$,
                  '22023', 'insurer_no "01130013" has a wrong check digit',

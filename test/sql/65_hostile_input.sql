@@ -28,15 +28,7 @@ SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 da
   AS disaster_id \gset
 SELECT dvflag.register_item_copy('131136', NULL, '1005', '00', 'TM01', '{"benefit": 1000}') AS copied \gset
 
--- The SQLSTATE and message of a statement, or 'no error'.
-CREATE FUNCTION pg_temp.error_of(stmt text) RETURNS text LANGUAGE plpgsql AS $f$
-BEGIN
-  EXECUTE stmt;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$f$;
+\i test/fixtures/error_of.sql
 -- A disaster search's answer, compact: one 'number:address' per row.
 CREATE FUNCTION pg_temp.found(rows dvflag.qualification[]) RETURNS text LANGUAGE sql AS $f$
   SELECT coalesce(string_agg(r.number || ':' || coalesce(r.address, 'NULL'), ' ' ORDER BY r.insurer_no, r.number), '-')
