@@ -836,6 +836,7 @@ sb_due_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
 			   *serials = NULL,
 			   *seen = NULL;
 	bool	   *serial_nulls = NULL;
+	Datum		signs;
 	int			n = 0,
 				due = 0,
 				distinct = 0;
@@ -850,11 +851,10 @@ sb_due_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
 	values[6] = BoolGetDatum(dv_col_bool(tup, 8) && !dv_registration_allowed(dv_col_bool(tup, 9)));
 	nulls[6] = false;
 
-	(void) SPI_getbinval(tup, desc, 11, &isnull);
-	if (!isnull)
+	signs = SPI_getbinval(tup, desc, 11, &isnull);
+	if (!isnull)				/* the three arrays come from one aggregate */
 	{
-		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 11, &isnull)),
-						  TEXTOID, -1, false, TYPALIGN_INT, &kinds, NULL, &n);
+		deconstruct_array(DatumGetArrayTypeP(signs), TEXTOID, -1, false, TYPALIGN_INT, &kinds, NULL, &n);
 		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 12, &isnull)),
 						  TEXTOID, -1, false, TYPALIGN_INT, &serials, &serial_nulls, &n);
 		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 13, &isnull)),
