@@ -1,19 +1,21 @@
-# dvflag — PGXS build. The current version is written once, in dvflag.control.
+# dvflag — PGXS build.  The current version is written once, in
+# dvflag.control; everything that needs it reads it from there.
 EXTENSION  = dvflag
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
 
 MODULE_big = dvflag
 OBJS = src/dvflag.o src/fold.o src/checkdigit.o src/rules.o src/spi_util.o src/store.o \
        src/audit.o src/person.o src/paths.o src/admin.o src/provision.o src/purge.o \
        src/durable.o
 
-# Version 1.0's install script is built from sql/ (in dependency order by
-# file name).  Every later version is an update script under updates/,
-# written by hand: CREATE EXTENSION runs 1.0 and then each update in turn,
-# so a fresh install and an upgraded one are the same by construction.
-BASE_VERSION = 1.0
+# The current version's install script is built from sql/, the full
+# definition of the schema, one file per concern, in the order of their
+# names.  The update scripts from each earlier version, and 1.0's install
+# script as released, are tracked beside it in extension/.  A fresh install
+# and an upgraded one must be the same: test/sh/upgrade.t compares them.
 SQL_SOURCES = $(sort $(wildcard sql/*.sql))
-DATA_built  = extension/$(EXTENSION)--$(BASE_VERSION).sql
-DATA        = $(wildcard updates/$(EXTENSION)--*--*.sql)
+DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql
+DATA        = extension/$(EXTENSION)--1.0.sql $(wildcard extension/$(EXTENSION)--*--*.sql)
 
 # Our code compiles with -Wall -Wextra -Werror; the server's headers are
 # included as system headers so that their unused parameters do not count.
@@ -29,9 +31,9 @@ ifneq ($(PGXS),)
 include $(PGXS)
 endif
 
-extension/$(EXTENSION)--$(BASE_VERSION).sql: $(SQL_SOURCES)
+extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
 	@mkdir -p extension
-	( echo '-- dvflag $(BASE_VERSION): built from sql/ by make; edit those files, not this one.'; \
+	( echo '-- dvflag $(EXTVERSION): built from sql/ by make; edit those files (and the update script), not this one.'; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION dvflag" to load this file. \quit'; \
 	  for f in $(SQL_SOURCES); do echo; echo "-- $$f"; cat $$f; done ) > $@
 

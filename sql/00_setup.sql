@@ -1,4 +1,11 @@
--- The encoding guard and the audience roles.
+-- Setup: the encoding guard, the audience roles and the schema.
+--
+-- The install script of the current version is these files, concatenated
+-- in the order of their names by make (extension/dvflag--X.Y.sql).  Each
+-- file holds one concern: its tables, functions, triggers, policies,
+-- grants, comments and dump registration.  Every change made here goes into
+-- the update script to the next version too (extension/dvflag--X--Y.sql),
+-- and test/sh/upgrade.t compares the two catalogs object by object.
 
 -- Folding and fragment matching work on UTF-8 text; anything else would
 -- compare bytes of another encoding and match the wrong people.
@@ -38,3 +45,5 @@ $$;
 CREATE SCHEMA dvflag;
 COMMENT ON SCHEMA dvflag IS 'dvflag: query-time masking for persons protected by the DV flags';
 REVOKE ALL ON SCHEMA dvflag FROM PUBLIC;
+GRANT USAGE ON SCHEMA dvflag TO dvflag_admin, dvflag_insurer, dvflag_portal,
+  dvflag_clinic, dvflag_disaster, dvflag_requester, dvflag_auditor;

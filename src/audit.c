@@ -152,7 +152,7 @@ dv_audit(int channels, Oid acting, const char *action, const char *target,
 }
 
 PG_FUNCTION_INFO_V1(dvflag_refuse_change);
-/* Trigger: refuse what would bypass the audit (see 40_triggers_policies.sql). */
+/* Trigger: refuse what would bypass the audit (sql/10_helpers.sql). */
 Datum
 dvflag_refuse_change(PG_FUNCTION_ARGS)
 {

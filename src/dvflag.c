@@ -282,18 +282,23 @@ dv_card_target(const DvCardArgs *c)
 					c->number, c->branch);
 }
 
+/* A text value folded by 'fold' (dv_fold or dv_fold_1_0). */
+static text *
+fold_text(text *in, size_t (*fold) (const char *, size_t, char *))
+{
+	size_t		len = VARSIZE_ANY_EXHDR(in);
+	text	   *out = (text *) palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(out, VARHDRSZ + fold(VARDATA_ANY(in), len, VARDATA(out)));
+	return out;
+}
+
 PG_FUNCTION_INFO_V1(dvflag_fold);
 /* dvflag.fold(text): the folded form used for matching names and kana. */
 Datum
 dvflag_fold(PG_FUNCTION_ARGS)
 {
-	text	   *in = PG_GETARG_TEXT_PP(0);
-	size_t		len = VARSIZE_ANY_EXHDR(in);
-	text	   *out = (text *) palloc(VARHDRSZ + len);
-	size_t		n = dv_fold(VARDATA_ANY(in), len, VARDATA(out));
-
-	SET_VARSIZE(out, VARHDRSZ + n);
-	PG_RETURN_TEXT_P(out);
+	PG_RETURN_TEXT_P(fold_text(PG_GETARG_TEXT_PP(0), dv_fold));
 }
 
 PG_FUNCTION_INFO_V1(dvflag_is_blank);
@@ -302,6 +307,26 @@ Datum
 dvflag_is_blank(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(dv_text_is_blank(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}
+
+/*
+ * 1.0's fold() and is_blank(), whose blanks were fewer (fold.h): a 1.0
+ * install's indexes and CHECKs were built with them, so these symbols keep
+ * that behaviour for as long as such an install is served.  The 1.1 update
+ * rebinds the SQL functions to the symbols above and rebuilds what uses them.
+ */
+PG_FUNCTION_INFO_V1(dvflag_fold_1_0);
+Datum
+dvflag_fold_1_0(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(fold_text(PG_GETARG_TEXT_PP(0), dv_fold_1_0));
+}
+
+PG_FUNCTION_INFO_V1(dvflag_is_blank_1_0);
+Datum
+dvflag_is_blank_1_0(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(VARSIZE_ANY_EXHDR(fold_text(PG_GETARG_TEXT_PP(0), dv_fold_1_0)) == 0);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_insurer_no_valid);

@@ -107,6 +107,7 @@ encode(uint32_t cp, unsigned char *out)
 	return 4;
 }
 
+/* The blanks since 1.1: every Unicode White_Space, U+200B and the BOM. */
 static int
 is_blank(uint32_t cp)
 {
@@ -115,11 +116,19 @@ is_blank(uint32_t cp)
 		cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
+/* The blanks of 1.0: ASCII blanks, U+00A0 and U+3000 (dv_fold_1_0). */
+static int
+is_blank_1_0(uint32_t cp)
+{
+	return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' ||
+		cp == '\v' || cp == '\f' || cp == 0x00A0 || cp == 0x3000;
+}
+
 /* Map one code point to its folded form; 0 means "drop it". */
 static uint32_t
-fold_one(uint32_t cp)
+fold_one(uint32_t cp, int (*blank) (uint32_t))
 {
-	if (is_blank(cp))
+	if (blank(cp))
 		return 0;
 	if (cp >= 0xFF01 && cp <= 0xFF5E)
 		cp -= 0xFF01 - 0x21;
@@ -163,8 +172,9 @@ compose(uint32_t base, uint32_t mark)
 	return 0;
 }
 
-size_t
-dv_fold(const char *in, size_t len, char *out)
+/* dv_fold with the given set of blanks. */
+static size_t
+fold_with(const char *in, size_t len, char *out, int (*blank) (uint32_t))
 {
 	const unsigned char *s = (const unsigned char *) in;
 	unsigned char *o = (unsigned char *) out;
@@ -186,7 +196,7 @@ dv_fold(const char *in, size_t len, char *out)
 			continue;
 		}
 		i += n;
-		cp = fold_one(cp);
+		cp = fold_one(cp, blank);
 		if (cp == 0)
 			continue;
 		if (prev != 0 && (cp == VOICED_MARK || cp == SEMI_VOICED_MARK))
@@ -206,6 +216,18 @@ dv_fold(const char *in, size_t len, char *out)
 		prev = cp;
 	}
 	return w;
+}
+
+size_t
+dv_fold(const char *in, size_t len, char *out)
+{
+	return fold_with(in, len, out, is_blank);
+}
+
+size_t
+dv_fold_1_0(const char *in, size_t len, char *out)
+{
+	return fold_with(in, len, out, is_blank_1_0);
 }
 
 size_t

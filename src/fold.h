@@ -13,6 +13,13 @@
 /* Fold in[0..len) into out; returns the number of bytes written (no NUL). */
 size_t dv_fold(const char *in, size_t len, char *out);
 
+/*
+ * The folding of 1.0, whose blanks were only the ASCII ones, U+00A0 and
+ * U+3000: what the C symbols of 1.0's fold() and is_blank() keep serving,
+ * so that the indexes and CHECKs a 1.0 install built stay valid.
+ */
+size_t dv_fold_1_0(const char *in, size_t len, char *out);
+
 /* Number of characters (code points) in a UTF-8 string of len bytes. */
 size_t dv_utf8_chars(const char *s, size_t len);
 

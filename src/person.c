@@ -284,7 +284,7 @@ person_recomputed(PersonGroup *g, void *arg)
  * plan serves a one-row UPDATE and a million-row one alike.  The LATERAL
  * subquery with OFFSET 0 keeps the enrollments read by their person index,
  * one person at a time; the planner has no statistics on link_no (see
- * 20_tables.sql) and would otherwise pick a hash join over a full scan.
+ * sql/30_enrollment.sql) and would otherwise pick a hash join over a full scan.
  */
 static DvPlan create_persons = {
 	"INSERT INTO dvflag.person (link_no)"

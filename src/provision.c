@@ -11,7 +11,7 @@
  * the provision completes.  The enrollment row is read FOR SHARE at that
  * moment, so an ND being set concurrently is either waited for (and
  * counted) or set after the record exists.  Records and the marks appended
- * to them later are never updated or deleted (triggers in the 1.1 script).
+ * to them later are never updated or deleted (triggers in sql/70_provision.sql).
  *
  * Every function here decides by its caller (the requester who asks, the
  * staff of which insurers), so all are acting functions: SECURITY INVOKER,

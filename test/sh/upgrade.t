@@ -4,7 +4,7 @@
 # upgraded catalog is the same as a fresh install's, object by object.
 set -u
 . test/sh/tap.sh
-plan 11
+plan 13
 current=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" dvflag.control)
 old=dvflag_upgrade_old
 mid=dvflag_upgrade_mid
@@ -21,6 +21,15 @@ ok $? "1.0 installs and takes data"
 [ "$(q -d $old -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "1.0" ] &&
   [ "$(q -d $old -c "SELECT count(*) FROM pg_proc WHERE proname = 'request_information'")" = "0" ]
 ok $? "it is 1.0: no 1.1 function"
+
+# 1.0 as released bound fold() to the C symbol whose behaviour later
+# changed; its own symbol keeps 1.0's folding (an EM SPACE is not blank),
+# so its index on folded names stays valid under this library
+[ "$(q -d $old -c "SELECT dvflag.fold(E'ヤマダ\u2003ハナコ') = E'ヤマダ\u2003ハナコ',
+                     (SELECT p.prosrc FROM pg_proc p WHERE p.oid = 'dvflag.fold(text)'::regprocedure)")" = "t|dvflag_fold_1_0" ]
+ok $? "1.0's fold() keeps 1.0's behaviour under this library (its own C symbol)"
+pg_dump -d $old --data-only --table='dvflag.enrollment' 2>/dev/null | grep -q '^1001	\|	1001	'
+ok $? "pg_dump of a 1.0 database keeps its enrollments"
 
 answers="SELECT string_agg(format('%s %s %s', e.number, q.address, q.postcode), ', ' ORDER BY e.id)
            FROM dvflag.enrollment e,
@@ -105,13 +114,21 @@ UNION ALL
 SELECT 'member ' || pg_describe_object(d.classid, d.objid, d.objsubid) FROM pg_depend d
  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dvflag')
+UNION ALL
+SELECT 'comment ' || pg_describe_object(c.classoid, c.objoid, c.objsubid) || ': ' || c.description
+  FROM pg_description c JOIN pg_depend d ON d.classid = c.classoid AND d.objid = c.objoid
+ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dvflag')
+UNION ALL
+SELECT 'dumped ' || t.rel::regclass || ' ' || coalesce(t.cond, '-')
+  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS t(rel, cond) WHERE e.extname = 'dvflag'
 ORDER BY 1"
 q -d $old -c "$describe" > /tmp/dvflag_upgraded.txt
 q -d $new -c "$describe" > /tmp/dvflag_fresh.txt
 q -d $mid -c "$describe" > /tmp/dvflag_upgraded_mid.txt
 lines=$(wc -l < /tmp/dvflag_fresh.txt)
 diff /tmp/dvflag_upgraded.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff && [ "$lines" -gt 300 ]
-ok $? "the catalog updated from 1.0 equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members)"
+ok $? "the catalog updated from 1.0 equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members, comments, dumped tables)"
 sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
 diff /tmp/dvflag_upgraded_mid.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff
 ok $? "the catalog updated from 1.1 equals a fresh install's"

@@ -73,6 +73,14 @@ main(void)
 	ok(folds_to("\xE2\x80\x83\xE2\x80\x8B\xEF\xBB\xBF\xE2\x80\xAF\xC2\x85\xE1\x9A\x80", ""),
 	   "EM SPACE, zero width space, BOM, narrow no-break space, NEL and U+1680 vanish too");
 	ok(same("ヤマダ\xE2\x80\x83ハナコ", "やまだ　はなこ"), "a name typed with an EM SPACE matches one with U+3000");
+	{
+		char		out[64];
+		const char *s = "ヤマダ\xE2\x80\x83ハナ　コ";
+
+		ok(dv_fold_1_0(s, strlen(s), out) == strlen("ヤマダ\xE2\x80\x83ハナコ") &&
+		   memcmp(out, "ヤマダ\xE2\x80\x83ハナコ", strlen("ヤマダ\xE2\x80\x83ハナコ")) == 0,
+		   "1.0's folding drops U+3000 but keeps an EM SPACE (what 1.0's indexes were built with)");
+	}
 	ok(folds_to("ｰ", "ー"), "half-width prolonged sound mark");
 	ok(folds_to("％＿＼", "%_\\"), "LIKE wildcards stay plain characters");
 	ok(folds_to("東京都", "東京都"), "kanji unchanged");

@@ -11,8 +11,29 @@
 ALTER FUNCTION dvflag.enrollment_changed() SET jit = off;
 
 -- 1.1 folds every Unicode white space (EM SPACE, U+2000..U+200B, BOM, ...)
--- away, not only the ASCII blanks, U+00A0 and U+3000: the indexes on the
--- folded names are rebuilt.
+-- away, not only the ASCII blanks, U+00A0 and U+3000.  That behaviour has C
+-- symbols of its own (1.0's stay as they were, so an index or CHECK built by
+-- 1.0 is never judged by another rule): fold() and is_blank() are rebound to
+-- it, the rows are checked against the CHECKs that use is_blank(), and the
+-- indexes on the folded names are rebuilt.
+CREATE OR REPLACE FUNCTION dvflag.fold(text) RETURNS text
+  AS 'MODULE_PATHNAME', 'dvflag_fold'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION dvflag.is_blank(text) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_is_blank'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM dvflag.enrollment e
+              WHERE dvflag.is_blank(e.link_no) OR dvflag.is_blank(e.symbol) OR dvflag.is_blank(e.number))
+     OR EXISTS (SELECT FROM dvflag.insurer i WHERE dvflag.is_blank(i.name))
+     OR EXISTS (SELECT FROM dvflag.card c WHERE dvflag.is_blank(c.card_serial)) THEN
+    RAISE EXCEPTION 'dvflag 1.1 counts every Unicode white space as blank, and some rows hold a key of white space only'
+      USING ERRCODE = 'check_violation',
+            HINT = 'Find them with dvflag.is_blank() after the update fails: SELECT * FROM dvflag.enrollment WHERE dvflag.is_blank(link_no) OR dvflag.is_blank(symbol) OR dvflag.is_blank(number) (and insurer.name, card.card_serial); correct them under 1.0, then update.';
+  END IF;
+END
+$$;
 REINDEX INDEX dvflag.enrollment_disaster_kana;
 REINDEX INDEX dvflag.enrollment_disaster_name;
 

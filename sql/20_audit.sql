@@ -1,0 +1,38 @@
+-- The audit trail (RULES.md §3, "every ... is audited"): dvflag.audit is
+-- append-only, read by the auditor and admin.  What goes into it, and into
+-- the server log for reads that cannot leave a row, is written by C
+-- (src/audit.c); the format of the log line is in the README.
+
+CREATE TABLE dvflag.audit (
+  id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+  actor  text NOT NULL,
+  client text,
+  action text NOT NULL,
+  target text,
+  detail jsonb NOT NULL DEFAULT '{}'
+);
+COMMENT ON TABLE dvflag.audit IS 'append-only audit: flag changes, card registrations and refusals, card stops, proxy changes, disaster searches, information provision';
+COMMENT ON COLUMN dvflag.audit.actor IS 'the login role (session user)';
+COMMENT ON COLUMN dvflag.audit.client IS 'the application''s own identity of the operator (setting dvflag.client)';
+CREATE INDEX audit_at ON dvflag.audit (at);
+ALTER TABLE dvflag.audit ENABLE ROW LEVEL SECURITY;
+
+-- Nobody may UPDATE, DELETE or TRUNCATE it, not even its owner, except the
+-- retention purge (src/purge.c).
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON dvflag.audit
+  FOR EACH ROW EXECUTE FUNCTION dvflag.refuse_change();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON dvflag.audit
+  FOR EACH STATEMENT EXECUTE FUNCTION dvflag.refuse_change();
+ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_append_only;
+ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_no_truncate;
+
+CREATE POLICY audit_readers ON dvflag.audit FOR SELECT TO dvflag_admin, dvflag_auditor USING (true);
+
+REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
+GRANT SELECT ON dvflag.audit TO dvflag_auditor, dvflag_admin;
+
+SELECT pg_catalog.pg_extension_config_dump('dvflag.audit', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.audit_id_seq', '');

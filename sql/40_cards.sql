@@ -1,0 +1,107 @@
+-- Cards and proxies (RULES.md §3 row 7, §5): the My Number card bound to a
+-- person by initial registration, stopped when lost or abused; proxies the
+-- principal names; and the SB flags that look due for clearing once a
+-- re-issued card shows up (§5 STEP4).
+
+-- マイナンバーカード, by its certificate serial, bound to a person.
+CREATE TABLE dvflag.card (
+  card_serial   text COLLATE "C" PRIMARY KEY CONSTRAINT card_serial_not_blank CHECK (NOT dvflag.is_blank(card_serial)),
+  link_no       text NOT NULL,
+  registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  stopped_at    timestamptz,
+  stop_reason   text
+);
+CREATE INDEX card_person ON dvflag.card (link_no);
+
+-- 代理人: agent may view principal's portal data.
+CREATE TABLE dvflag.proxy (
+  principal_link_no text COLLATE "C" NOT NULL,
+  agent_link_no     text COLLATE "C" NOT NULL,
+  created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (principal_link_no, agent_link_no),
+  CONSTRAINT proxy_not_self CHECK (principal_link_no <> agent_link_no)
+);
+
+-- No policy: only dvflag's functions reach them.
+ALTER TABLE dvflag.card          ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dvflag.proxy         ENABLE ROW LEVEL SECURITY;
+
+-- §3 row 7: initial registration (初回登録) of a card; DV001 while SB_eff(P).
+CREATE FUNCTION dvflag.register_card(card_serial text, insurer_no text, symbol text,
+                                     number text, branch text)
+  RETURNS void
+  AS 'MODULE_PATHNAME', 'dvflag_register_card'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+-- Stop a card (STEP1 of RULES.md §5): it answers nothing anywhere after.
+-- Acting function: SECURITY INVOKER, decides by the caller's role.
+CREATE FUNCTION dvflag.stop_card(card_serial text, reason text)
+  RETURNS void
+  AS 'MODULE_PATHNAME', 'dvflag_stop_card'
+  LANGUAGE C VOLATILE SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp;
+
+-- The principal, with their card, names a proxy (代理人).
+CREATE FUNCTION dvflag.set_proxy(card_serial text, agent_link_no text)
+  RETURNS void
+  AS 'MODULE_PATHNAME', 'dvflag_set_proxy'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+-- The principal, with their card, removes a proxy; true if one was removed.
+CREATE FUNCTION dvflag.remove_proxy(card_serial text, agent_link_no text)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_remove_proxy'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+-- Staff or admin remove a proxy (STEP3 of RULES.md §5) when the principal
+-- cannot: their card is stopped, or SB refuses a new one.  Acting function.
+CREATE FUNCTION dvflag.remove_proxy_for(principal_link_no text, agent_link_no text, reason text)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_remove_proxy_for'
+  LANGUAGE C VOLATILE SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp;
+
+-- Staff: the SB flags of their insurers (admin: all) that look due for
+-- clearing, because a card of the person showed up after the flag was last
+-- set: a registration refused with a card never bound, or an active card
+-- registered later (possible when another insurer's SB governs).
+-- blocks_registration: this SB is the one of latest(P), which refuses the
+-- card.  evidence, evidence_at: the newest sign; cards_seen: how many
+-- distinct cards gave one (the serials are not shown: a serial is the key of
+-- the card paths).  sb_set_at is NULL once its audit row has been purged.
+-- A refused registration ends in an error, yet its audit row is committed
+-- on its own by a background worker (src/durable.c): it is the sign that
+-- the person holds a re-issued card that SB still blocks.
+CREATE FUNCTION dvflag.sb_due_for_clearing()
+  RETURNS TABLE (insurer_no text, symbol text, number text, branch text, link_no text,
+                 sb_set_at timestamptz, blocks_registration boolean, evidence text,
+                 evidence_at timestamptz, cards_seen integer)
+  AS 'MODULE_PATHNAME', 'dvflag_sb_due_for_clearing'
+  LANGUAGE C VOLATILE SECURITY INVOKER ROWS 10
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+
+-- What the listing reads, by index: the few enrollments with SB, when each
+-- was last set, and the refusals of a person.
+CREATE INDEX enrollment_sb ON dvflag.enrollment (insurer_no) WHERE sb;
+CREATE INDEX audit_sb_set ON dvflag.audit ((detail ->> 'enrollment_id'))
+  WHERE action = 'flag_change' AND detail ->> 'flag' = 'sb' AND detail ->> 'new' = 'true';
+CREATE INDEX audit_register_refused ON dvflag.audit ((detail ->> 'link_no'))
+  WHERE action = 'card_register_refused';
+
+REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.register_card(text, text, text, text, text),
+                          dvflag.set_proxy(text, text),
+                          dvflag.remove_proxy(text, text)
+  TO dvflag_portal;
+GRANT EXECUTE ON FUNCTION dvflag.stop_card(text, text),
+                          dvflag.remove_proxy_for(text, text, text)
+  TO dvflag_insurer, dvflag_admin;
+GRANT EXECUTE ON FUNCTION dvflag.sb_due_for_clearing() TO dvflag_insurer, dvflag_admin;
+
+SELECT pg_catalog.pg_extension_config_dump('dvflag.card', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.proxy', '');

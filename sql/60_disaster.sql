@@ -1,0 +1,50 @@
+-- Disaster mode (RULES.md §3 row 6): declared by admin; while declared, a
+-- clinic may search by name or kana, birth date and a fragment of the
+-- address or insurer name.  Every search is audited, also one refused with
+-- DV002 or DV003 (in the server log); bad arguments (22023) search nothing.
+
+CREATE TABLE dvflag.disaster (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  starts      timestamptz NOT NULL,
+  ends        timestamptz NOT NULL,
+  note        text NOT NULL,
+  declared_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  ended_at    timestamptz,
+  CONSTRAINT disaster_ends_after_start CHECK (ends > starts)
+);
+-- No policy: only dvflag's functions reach it.
+ALTER TABLE dvflag.disaster      ENABLE ROW LEVEL SECURITY;
+
+CREATE FUNCTION dvflag.disaster_search(birth_date date, name text DEFAULT NULL,
+                                       kana text DEFAULT NULL, address text DEFAULT NULL,
+                                       insurer_name text DEFAULT NULL, sex smallint DEFAULT NULL)
+  RETURNS SETOF dvflag.qualification
+  AS 'MODULE_PATHNAME', 'dvflag_disaster_search'
+  LANGUAGE C VOLATILE SECURITY DEFINER ROWS 5
+  SET search_path = pg_catalog, pg_temp;
+
+-- Declare a disaster (disaster-mode search works from starts to ends).
+CREATE FUNCTION dvflag.declare_disaster(starts timestamptz, ends timestamptz, note text)
+  RETURNS bigint
+  AS 'MODULE_PATHNAME', 'dvflag_declare_disaster'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+-- End a declared disaster now.
+CREATE FUNCTION dvflag.end_disaster(id bigint)
+  RETURNS void
+  AS 'MODULE_PATHNAME', 'dvflag_end_disaster'
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.disaster_search(date, text, text, text, text, smallint)
+  TO dvflag_disaster;
+GRANT EXECUTE ON FUNCTION dvflag.declare_disaster(timestamptz, timestamptz, text),
+                          dvflag.end_disaster(bigint)
+  TO dvflag_admin;
+
+SELECT pg_catalog.pg_extension_config_dump('dvflag.disaster', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.disaster_id_seq', '');

@@ -1,0 +1,26 @@
+-- Inquiries without My Number (RULES.md §7, seed 003): insurer staff
+-- answering a municipality's inquiry match kana, birth date and sex, within
+-- their own insurers.
+
+-- §7: staff answer a municipality's inquiry without My Number: kana, birth
+-- date and sex exactly, within their own insurers; 'match', 'no_match', or
+-- 'several' (ask for the acquisition or loss period and call again with
+-- it).  Every inquiry is audited with the inquirer's institution,
+-- department and name.
+CREATE FUNCTION dvflag.inquiry_without_my_number(kana text, birth_date date, sex smallint,
+                                                 institution text, department text, inquirer text,
+                                                 acquired_between daterange DEFAULT NULL,
+                                                 lost_between daterange DEFAULT NULL)
+  RETURNS TABLE (status text, candidates integer, link_no text, protected boolean,
+                 insurer_no text, insurer_name text, symbol text, number text, branch text,
+                 acquired_on date, lost_on date, name text, kana text, sex smallint,
+                 birth_date date, address text, postcode text)
+  AS 'MODULE_PATHNAME', 'dvflag_inquiry_without_my_number'
+  LANGUAGE C VOLATILE SECURITY INVOKER ROWS 1
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
+-- Inquiries are answered by staff within their own insurers (admin has none).
+GRANT EXECUTE ON FUNCTION dvflag.inquiry_without_my_number(text, date, smallint, text, text, text,
+                                                           daterange, daterange)
+  TO dvflag_insurer;

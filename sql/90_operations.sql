@@ -1,0 +1,184 @@
+-- Operations: re-arming the triggers after a restore, the deployment
+-- self-check and the retention purge (RULES.md §8).
+
+-- After a restore with triggers disabled: pg_dump's --disable-triggers turns
+-- them back on as ordinary triggers (ENABLE TRIGGER ALL), which
+-- session_replication_role = replica would skip.  This puts dvflag's own
+-- triggers back to ENABLE ALWAYS and returns how many it changed.  For the
+-- superuser who restored; no audience may run it.
+CREATE FUNCTION dvflag.rearm_triggers()
+  RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+  n integer := 0;
+BEGIN
+  FOR t IN SELECT c.relname, g.tgname
+             FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+            WHERE c.relnamespace = 'dvflag'::pg_catalog.regnamespace AND NOT g.tgisinternal
+              AND g.tgenabled OPERATOR(pg_catalog.<>) 'A'
+            ORDER BY 1, 2 LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE dvflag.%I ENABLE ALWAYS TRIGGER %I', t.relname, t.tgname);
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION dvflag.rearm_triggers() FROM PUBLIC;
+
+-- The deployment self-check: one row per problem found in the live
+-- database (none when all is as the extension set it up).  Privileges are
+-- compared with those the extension's scripts granted (pg_init_privs), so
+-- any GRANT or REVOKE made since on a dvflag table, sequence, function or
+-- type shows, whoever the grantee.  Only check() calls it.
+CREATE FUNCTION dvflag.check_catalog()
+  RETURNS TABLE (problem text, object text, detail text)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $check$
+WITH ext AS (
+  SELECT e.oid, e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'dvflag'
+), members AS (
+  SELECT d.classid, d.objid FROM pg_catalog.pg_depend d, ext
+   WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+     AND d.refobjid OPERATOR(pg_catalog.=) ext.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+), audience(name) AS (
+  VALUES ('dvflag_admin'), ('dvflag_insurer'), ('dvflag_portal'), ('dvflag_clinic'),
+         ('dvflag_disaster'), ('dvflag_requester'), ('dvflag_auditor')
+), objects AS (
+  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
+         pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
+         COALESCE(c.relacl, pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)) AS acl,
+         CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END AS kind, c.relowner AS owner
+    FROM pg_catalog.pg_class c JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                               AND m.objid OPERATOR(pg_catalog.=) c.oid
+  UNION ALL
+  SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure),
+         COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner)), 'f', p.proowner
+    FROM pg_catalog.pg_proc p JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                              AND m.objid OPERATOR(pg_catalog.=) p.oid
+  UNION ALL
+  SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, pg_catalog.format('type %s', t.oid::pg_catalog.regtype),
+         COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner)), 'T', t.typowner
+    FROM pg_catalog.pg_type t JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                                              AND m.objid OPERATOR(pg_catalog.=) t.oid
+), granted AS (
+  SELECT o.name, a.grantee, a.privilege_type FROM objects o, pg_catalog.aclexplode(o.acl) a
+), initial AS (
+  SELECT o.name, a.grantee, a.privilege_type
+    FROM objects o
+    LEFT JOIN pg_catalog.pg_init_privs i ON i.classoid OPERATOR(pg_catalog.=) o.classid
+          AND i.objoid OPERATOR(pg_catalog.=) o.objid AND i.objsubid OPERATOR(pg_catalog.=) 0,
+         pg_catalog.aclexplode(COALESCE(i.initprivs, pg_catalog.acldefault(o.kind, o.owner))) a
+), logins AS (
+  -- every login role, with the audience roles it is a member of, directly or not
+  WITH RECURSIVE m(login, role) AS (
+    SELECT r.oid, r.oid FROM pg_catalog.pg_roles r WHERE r.rolcanlogin
+    UNION
+    SELECT m.login, am.roleid FROM m JOIN pg_catalog.pg_auth_members am ON am.member OPERATOR(pg_catalog.=) m.role
+  )
+  SELECT m.login, pg_catalog.array_agg(r.rolname::pg_catalog.text ORDER BY r.rolname) AS audiences
+    FROM m JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.role
+   WHERE r.rolname::pg_catalog.text IN (SELECT name FROM audience)
+   GROUP BY m.login
+)
+SELECT 'privilege_granted', g.name,
+       pg_catalog.format('%s holds %s, which the extension did not grant',
+                         CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::pg_catalog.text END,
+                         g.privilege_type)
+  FROM (SELECT * FROM granted EXCEPT SELECT * FROM initial) g
+UNION ALL
+SELECT 'privilege_revoked', g.name,
+       pg_catalog.format('%s no longer holds %s',
+                         CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::pg_catalog.text END,
+                         g.privilege_type)
+  FROM (SELECT * FROM initial EXCEPT SELECT * FROM granted) g
+UNION ALL
+SELECT 'owner_changed', o.name, pg_catalog.format('owned by %s, not by the extension''s owner %s',
+                                                  o.owner::pg_catalog.regrole, ext.extowner::pg_catalog.regrole)
+  FROM objects o, ext WHERE o.owner OPERATOR(pg_catalog.<>) ext.extowner
+UNION ALL
+SELECT 'search_path_changed', pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure),
+       pg_catalog.format('runs with %s instead of search_path=pg_catalog, pg_temp',
+                         COALESCE(pg_catalog.array_to_string(p.proconfig, ', '), 'the caller''s settings'))
+  FROM pg_catalog.pg_proc p JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                            AND m.objid OPERATOR(pg_catalog.=) p.oid
+ WHERE p.proname::pg_catalog.text NOT IN ('fold', 'insurer_no_valid', 'is_blank')
+   AND NOT COALESCE(p.proconfig OPERATOR(pg_catalog.@>) ARRAY['search_path=pg_catalog, pg_temp'], false)
+UNION ALL
+SELECT 'row_security_off', pg_catalog.format('table %s', c.oid::pg_catalog.regclass),
+       'row-level security is disabled: its policies no longer apply'
+  FROM pg_catalog.pg_class c JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                             AND m.objid OPERATOR(pg_catalog.=) c.oid
+ WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND NOT c.relrowsecurity
+UNION ALL
+SELECT 'trigger_not_always', pg_catalog.format('trigger %s on %s', t.tgname, t.tgrelid::pg_catalog.regclass),
+       CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'fires only in replica sessions'
+                        ELSE 'enabled as an ordinary trigger: a replica session skips it (dvflag.rearm_triggers())' END
+  FROM pg_catalog.pg_trigger t JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                               AND m.objid OPERATOR(pg_catalog.=) t.tgrelid
+ WHERE NOT t.tgisinternal AND t.tgenabled OPERATOR(pg_catalog.<>) 'A'
+UNION ALL
+SELECT 'login_in_two_audiences', pg_catalog.format('role %s', l.login::pg_catalog.regrole),
+       pg_catalog.format('member of %s: one login should serve one audience',
+                         pg_catalog.array_to_string(l.audiences, ', '))
+  FROM logins l WHERE pg_catalog.cardinality(l.audiences) OPERATOR(pg_catalog.>) 1
+UNION ALL
+SELECT 'audience_role_too_strong', pg_catalog.format('role %s', r.rolname),
+       pg_catalog.concat_ws(', ', CASE WHEN r.rolcanlogin THEN 'can log in' END,
+                            CASE WHEN r.rolsuper THEN 'is a superuser' END,
+                            CASE WHEN r.rolbypassrls THEN 'bypasses row-level security' END,
+                            CASE WHEN r.rolcreaterole THEN 'can create roles' END)
+  FROM pg_catalog.pg_roles r
+ WHERE r.rolname::pg_catalog.text IN (SELECT name FROM audience)
+   AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole)
+UNION ALL
+SELECT 'staff_mapping_dangling', pg_catalog.format('insurer_staff %s', s.staff::pg_catalog.oid),
+       pg_catalog.format('maps a dropped role to insurer %s', s.insurer_no)
+  FROM dvflag.insurer_staff s
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) s.staff::pg_catalog.oid)
+UNION ALL
+SELECT 'log_suppressed', 'setting log_min_messages',
+       pg_catalog.format('%s drops the LOG lines that record rolled-back and refused reads; audited reads are refused',
+                         pg_catalog.current_setting('log_min_messages'))
+ WHERE pg_catalog.current_setting('log_min_messages') IN ('fatal', 'panic')
+UNION ALL
+SELECT 'not_preloaded', 'setting shared_preload_libraries',
+       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment by insurer staff is not staged'
+ WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
+             pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
+ORDER BY 1, 2, 3;
+$check$;
+REVOKE ALL ON FUNCTION dvflag.check_catalog() FROM PUBLIC;
+
+-- Retention (RULES.md §8): delete what is past its period (superuser
+-- settings dvflag.enrollment_retention_years, record_retention_years,
+-- audit_retention_years), keeping every flag's effect; audited.  Admin.
+CREATE FUNCTION dvflag.purge()
+  RETURNS TABLE (purged text, rows bigint)
+  AS 'MODULE_PATHNAME', 'dvflag_purge'
+  LANGUAGE C VOLATILE SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+REVOKE ALL ON FUNCTION dvflag.purge() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.purge() TO dvflag_admin;
+
+-- check() also reports what the audit writer needs: it connects as the
+-- bootstrap superuser, which must keep LOGIN, or every refusal's row is
+-- lost (with a WARNING; its log line stays).  The checks of 1.1 go on, as
+-- check_catalog(), which only check() calls.
+CREATE FUNCTION dvflag.check()
+  RETURNS TABLE (problem text, object text, detail text)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $check$
+SELECT c.problem, c.object, c.detail FROM dvflag.check_catalog() c
+UNION ALL
+SELECT 'audit_writer_cannot_log_in', pg_catalog.format('role %s', r.rolname),
+       'the bootstrap superuser cannot log in: the audit writer cannot keep the row of a refused registration'
+  FROM pg_catalog.pg_roles r
+ WHERE r.oid OPERATOR(pg_catalog.=) 10 AND NOT r.rolcanlogin
+ORDER BY 1, 2, 3;
+$check$;
+REVOKE ALL ON FUNCTION dvflag.check() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.check() TO dvflag_admin, dvflag_auditor;
