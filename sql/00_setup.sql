@@ -20,15 +20,26 @@ BEGIN
 END
 $$;
 
+CREATE SCHEMA dvflag;
+COMMENT ON SCHEMA dvflag IS 'dvflag: query-time masking for persons protected by the DV flags';
+REVOKE ALL ON SCHEMA dvflag FROM PUBLIC;
+
+-- The audience roles (RULES.md §9), named once, in C (src/dvflag.c), for
+-- the code that checks rights, the role creation below and check().
+CREATE FUNCTION dvflag.audience_roles()
+  RETURNS text[]
+  AS 'MODULE_PATHNAME', 'dvflag_audience_roles'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION dvflag.audience_roles() FROM PUBLIC;
+
 -- Roles are cluster-wide: create the ones that do not exist yet, and leave
 -- existing ones (and their members) alone.  DROP EXTENSION keeps them.
 DO $$
 DECLARE
   r text;
 BEGIN
-  FOREACH r IN ARRAY ARRAY['dvflag_admin', 'dvflag_insurer', 'dvflag_portal',
-                           'dvflag_clinic', 'dvflag_disaster',
-                           'dvflag_requester', 'dvflag_auditor']
+  FOREACH r IN ARRAY dvflag.audience_roles()
   LOOP
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) r) THEN
       EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
@@ -42,8 +53,5 @@ BEGIN
 END
 $$;
 
-CREATE SCHEMA dvflag;
-COMMENT ON SCHEMA dvflag IS 'dvflag: query-time masking for persons protected by the DV flags';
-REVOKE ALL ON SCHEMA dvflag FROM PUBLIC;
 GRANT USAGE ON SCHEMA dvflag TO dvflag_admin, dvflag_insurer, dvflag_portal,
   dvflag_clinic, dvflag_disaster, dvflag_requester, dvflag_auditor;

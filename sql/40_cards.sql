@@ -64,6 +64,36 @@ CREATE FUNCTION dvflag.remove_proxy_for(principal_link_no text, agent_link_no te
   LANGUAGE C VOLATILE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
 
+-- What the SB listing below needs, kept as rule state of its own (not read
+-- back from the audit): when each SB was last set, written by the
+-- enrollment trigger with the change; and each refused initial registration
+-- (DV001), written with its audit row by the audit writer, a background
+-- worker that commits them on their own (src/durable.c), since the refusal
+-- itself ends in an error.  The trigger deletes the time of an SB cleared
+-- or of an enrollment deleted; the refusals are kept as long as the audit
+-- (purge()).
+CREATE TABLE dvflag.sb_flag_set (
+  enrollment_id bigint PRIMARY KEY,
+  set_at        timestamptz NOT NULL
+);
+COMMENT ON TABLE dvflag.sb_flag_set IS 'when the SB of an enrollment was last set (for sb_due_for_clearing)';
+CREATE TABLE dvflag.registration_refusal (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at          timestamptz NOT NULL,
+  link_no     text NOT NULL,
+  card_serial text COLLATE "C" NOT NULL,
+  event       text NOT NULL
+);
+COMMENT ON TABLE dvflag.registration_refusal IS 'initial registrations refused under SB (DV001), the sign of a re-issued card; event is the audit event id';
+CREATE INDEX registration_refusal_person ON dvflag.registration_refusal (link_no);
+CREATE INDEX registration_refusal_at ON dvflag.registration_refusal (at);
+-- What the listing reads, by index: the few enrollments with SB.
+CREATE INDEX enrollment_sb ON dvflag.enrollment (insurer_no) WHERE sb;
+ALTER TABLE dvflag.sb_flag_set          ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dvflag.registration_refusal ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dvflag.registration_refusal ALTER COLUMN link_no SET STATISTICS 0,
+  ALTER COLUMN card_serial SET STATISTICS 0;
+
 -- Staff: the SB flags of their insurers (admin: all) that look due for
 -- clearing, because a card of the person showed up after the flag was last
 -- set: a registration refused with a card never bound, or an active card
@@ -71,10 +101,8 @@ CREATE FUNCTION dvflag.remove_proxy_for(principal_link_no text, agent_link_no te
 -- blocks_registration: this SB is the one of latest(P), which refuses the
 -- card.  evidence, evidence_at: the newest sign; cards_seen: how many
 -- distinct cards gave one (the serials are not shown: a serial is the key of
--- the card paths).  sb_set_at is NULL once its audit row has been purged.
--- A refused registration ends in an error, yet its audit row is committed
--- on its own by a background worker (src/durable.c): it is the sign that
--- the person holds a re-issued card that SB still blocks.
+-- the card paths).  sb_set_at is NULL for a flag set before 1.3 whose audit
+-- row had been purged by then.
 CREATE FUNCTION dvflag.sb_due_for_clearing()
   RETURNS TABLE (insurer_no text, symbol text, number text, branch text, link_no text,
                  sb_set_at timestamptz, blocks_registration boolean, evidence text,
@@ -82,14 +110,6 @@ CREATE FUNCTION dvflag.sb_due_for_clearing()
   AS 'MODULE_PATHNAME', 'dvflag_sb_due_for_clearing'
   LANGUAGE C VOLATILE SECURITY INVOKER ROWS 10
   SET search_path = pg_catalog, pg_temp SET jit = off;
-
--- What the listing reads, by index: the few enrollments with SB, when each
--- was last set, and the refusals of a person.
-CREATE INDEX enrollment_sb ON dvflag.enrollment (insurer_no) WHERE sb;
-CREATE INDEX audit_sb_set ON dvflag.audit ((detail ->> 'enrollment_id'))
-  WHERE action = 'flag_change' AND detail ->> 'flag' = 'sb' AND detail ->> 'new' = 'true';
-CREATE INDEX audit_register_refused ON dvflag.audit ((detail ->> 'link_no'))
-  WHERE action = 'card_register_refused';
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;
@@ -105,3 +125,6 @@ GRANT EXECUTE ON FUNCTION dvflag.sb_due_for_clearing() TO dvflag_insurer, dvflag
 
 SELECT pg_catalog.pg_extension_config_dump('dvflag.card', '');
 SELECT pg_catalog.pg_extension_config_dump('dvflag.proxy', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.sb_flag_set', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.registration_refusal', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.registration_refusal_id_seq', '');

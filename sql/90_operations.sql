@@ -31,8 +31,8 @@ REVOKE ALL ON FUNCTION dvflag.rearm_triggers() FROM PUBLIC;
 -- database (none when all is as the extension set it up).  Privileges are
 -- compared with those the extension's scripts granted (pg_init_privs), so
 -- any GRANT or REVOKE made since on a dvflag table, sequence, function or
--- type shows, whoever the grantee.  Only check() calls it.
-CREATE FUNCTION dvflag.check_catalog()
+-- type shows, whoever the grantee.  For admin and the auditor.
+CREATE FUNCTION dvflag.check()
   RETURNS TABLE (problem text, object text, detail text)
   LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -44,8 +44,7 @@ WITH ext AS (
    WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
      AND d.refobjid OPERATOR(pg_catalog.=) ext.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
 ), audience(name) AS (
-  VALUES ('dvflag_admin'), ('dvflag_insurer'), ('dvflag_portal'), ('dvflag_clinic'),
-         ('dvflag_disaster'), ('dvflag_requester'), ('dvflag_auditor')
+  SELECT pg_catalog.unnest(dvflag.audience_roles())
 ), objects AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
@@ -148,9 +147,17 @@ SELECT 'not_preloaded', 'setting shared_preload_libraries',
        'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment by insurer staff is not staged'
  WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
              pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
+UNION ALL
+-- the audit writer connects as the bootstrap superuser, which must keep
+-- LOGIN, or every refusal's row is lost (with a WARNING; its log line stays)
+SELECT 'audit_writer_cannot_log_in', pg_catalog.format('role %s', r.rolname),
+       'the bootstrap superuser cannot log in: the audit writer cannot keep the row of a refused registration'
+  FROM pg_catalog.pg_roles r
+ WHERE r.oid OPERATOR(pg_catalog.=) 10 AND NOT r.rolcanlogin
 ORDER BY 1, 2, 3;
 $check$;
-REVOKE ALL ON FUNCTION dvflag.check_catalog() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dvflag.check() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.check() TO dvflag_admin, dvflag_auditor;
 
 -- Retention (RULES.md §8): delete what is past its period (superuser
 -- settings dvflag.enrollment_retention_years, record_retention_years,
@@ -162,23 +169,3 @@ CREATE FUNCTION dvflag.purge()
   SET search_path = pg_catalog, pg_temp SET jit = off;
 REVOKE ALL ON FUNCTION dvflag.purge() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.purge() TO dvflag_admin;
-
--- check() also reports what the audit writer needs: it connects as the
--- bootstrap superuser, which must keep LOGIN, or every refusal's row is
--- lost (with a WARNING; its log line stays).  The checks of 1.1 go on, as
--- check_catalog(), which only check() calls.
-CREATE FUNCTION dvflag.check()
-  RETURNS TABLE (problem text, object text, detail text)
-  LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $check$
-SELECT c.problem, c.object, c.detail FROM dvflag.check_catalog() c
-UNION ALL
-SELECT 'audit_writer_cannot_log_in', pg_catalog.format('role %s', r.rolname),
-       'the bootstrap superuser cannot log in: the audit writer cannot keep the row of a refused registration'
-  FROM pg_catalog.pg_roles r
- WHERE r.oid OPERATOR(pg_catalog.=) 10 AND NOT r.rolcanlogin
-ORDER BY 1, 2, 3;
-$check$;
-REVOKE ALL ON FUNCTION dvflag.check() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dvflag.check() TO dvflag_admin, dvflag_auditor;

@@ -14,6 +14,7 @@
  */
 #include "dvflag.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "funcapi.h"
@@ -22,6 +23,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -366,7 +368,7 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 	{
 		dv_audit_require_log();
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_LOG | DV_AUDIT_DURABLE, InvalidOid, "card_register_refused", dv_card_target(&c), d.data);
+		dv_audit_refusal(dv_card_target(&c), link_no, card_serial, d.data);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_REGISTRATION_REFUSED),
 				 errmsg("initial registration of this card is refused"),
@@ -723,30 +725,26 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 }
 
 /*
- * The SB flags of the scope, each with: when it was last set (from the
- * audit; NULL once purged), the oldest audit row left (everything purged is
- * older: the purge deletes by age), whether it is the SB of latest(P), and
- * every sign of a card of the person, newest first: an active card
- * registered, or a refused registration (DV001, written by durable.c) with a
- * card never bound.  The rule (rules.c) picks the signs that count.  The
- * fences (OFFSET 0) keep it to the few SB rows, by index, whatever the
- * generic plan's estimates.
+ * The SB flags of the scope, each with: when it was last set
+ * (dvflag.sb_flag_set, written by the enrollment trigger; NULL for a flag
+ * set before 1.3 whose audit row had been purged by then), the oldest audit
+ * row left (such a flag is older: the purge deletes by age), whether it is
+ * the SB of latest(P), and every sign of a card of the person, newest
+ * first: an active card registered, or a refused registration (DV001,
+ * dvflag.registration_refusal, written by durable.c) with a card never
+ * bound.  The rule (rules.c) picks the signs that count.  The fences
+ * (OFFSET 0) keep it to the few SB rows, by index, whatever the generic
+ * plan's estimates.
  */
 #define SB_FLAGS_AND_CARDS(scope) \
-	"SELECT e.insurer_no, e.symbol, e.number, e.branch, e.link_no, s.set_at," \
+	"SELECT e.insurer_no, e.symbol, e.number, e.branch, e.link_no," \
+	"       (SELECT s.set_at FROM dvflag.sb_flag_set s WHERE s.enrollment_id OPERATOR(pg_catalog.=) e.id)," \
 	"       (SELECT pg_catalog.min(f.at) FROM dvflag.audit f) AS floor," \
 	"       p.latest_id IS NOT DISTINCT FROM e.id AS latest, coalesce(p.sb_eff, false), e.sb," \
 	"       c.kinds, c.serials, c.seen" \
 	"  FROM (SELECT * FROM dvflag.enrollment e WHERE e.sb AND " scope " OFFSET 0) e" \
 	"  LEFT JOIN LATERAL (SELECT q.latest_id, q.sb_eff FROM dvflag.person q" \
 	"                      WHERE q.link_no OPERATOR(pg_catalog.=) e.link_no OFFSET 0) p ON true" \
-	"  LEFT JOIN LATERAL (" \
-	"    SELECT pg_catalog.max(a.at) AS set_at FROM dvflag.audit a" \
-	"     WHERE a.action OPERATOR(pg_catalog.=) 'flag_change'" \
-	"       AND (a.detail OPERATOR(pg_catalog.->>) 'flag') OPERATOR(pg_catalog.=) 'sb'" \
-	"       AND (a.detail OPERATOR(pg_catalog.->>) 'new') OPERATOR(pg_catalog.=) 'true'" \
-	"       AND (a.detail OPERATOR(pg_catalog.->>) 'enrollment_id') OPERATOR(pg_catalog.=) e.id::pg_catalog.text" \
-	"  ) s ON true" \
 	"  LEFT JOIN LATERAL (" \
 	"    SELECT pg_catalog.array_agg(kind ORDER BY seen_at DESC) AS kinds," \
 	"           pg_catalog.array_agg(card_serial ORDER BY seen_at DESC) AS serials," \
@@ -756,13 +754,10 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 	"        FROM dvflag.card k" \
 	"       WHERE k.link_no OPERATOR(pg_catalog.=) e.link_no AND k.stopped_at IS NULL" \
 	"      UNION ALL" \
-	"      SELECT 'registration_refused', a.detail OPERATOR(pg_catalog.->>) 'card_serial', a.at" \
-	"        FROM dvflag.audit a" \
-	"       WHERE a.action OPERATOR(pg_catalog.=) 'card_register_refused'" \
-	"         AND (a.detail OPERATOR(pg_catalog.->>) 'link_no') OPERATOR(pg_catalog.=) e.link_no" \
-	"         AND a.detail OPERATOR(pg_catalog.?) 'card_serial'" \
-	"         AND NOT EXISTS (SELECT FROM dvflag.card b WHERE b.card_serial OPERATOR(pg_catalog.=)" \
-	"                         (a.detail OPERATOR(pg_catalog.->>) 'card_serial'))" \
+	"      SELECT 'registration_refused', r.card_serial::pg_catalog.text, r.at" \
+	"        FROM dvflag.registration_refusal r" \
+	"       WHERE r.link_no OPERATOR(pg_catalog.=) e.link_no" \
+	"         AND NOT EXISTS (SELECT FROM dvflag.card b WHERE b.card_serial OPERATOR(pg_catalog.=) r.card_serial)" \
 	"    ) seen" \
 	"  ) c ON true" \
 	" ORDER BY e.insurer_no, e.symbol, e.number, e.branch"
@@ -889,6 +884,11 @@ PG_FUNCTION_INFO_V1(dvflag_sb_due_for_clearing);
 Datum
 dvflag_sb_due_for_clearing(PG_FUNCTION_ARGS)
 {
+	if (!dv_relation_exists("registration_refusal"))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("dvflag.registration_refusal does not exist"),
+				 errhint("This library lists SB flags from the tables of 1.3: ALTER EXTENSION dvflag UPDATE.")));
 	dv_staff_list(fcinfo, &sb_flags_and_cards_all, &sb_flags_and_cards_of, "list SB flags due for clearing",
 				  10, sb_due_row);
 	return (Datum) 0;

@@ -1,15 +1,16 @@
 /*
  * audit.c — the audit trail.
  *
- * Three channels:
+ * Two channels:
  *   DV_AUDIT_TABLE  a row in dvflag.audit, part of the caller's transaction:
  *                   for changes (a flag change is audited iff it commits);
  *   DV_AUDIT_LOG    a line in the server log, written before the answer is
  *                   returned: for audited reads and refusals, which must
  *                   survive a ROLLBACK, an error and a hot standby;
- *   DV_AUDIT_DURABLE a row in dvflag.audit committed on its own, whatever
- *                   the caller's transaction does (durable.c): for the
- *                   refused registrations that sb_due_for_clearing reads.
+ *   and, for a refused registration only (dv_audit_refusal), a row in
+ *                   dvflag.audit committed on its own, whatever the
+ *                   caller's transaction does (durable.c), with the
+ *                   refusal's row that sb_due_for_clearing reads.
  * An audited read uses both; its log line and its row carry the same event
  * id.  The log line is one JSON object after the fixed prefix "dvflag audit: "
  * (format in the README).  It is emitted at LOG_SERVER_ONLY, so the client
@@ -77,26 +78,24 @@ dv_audit_require_log(void)
 				 errhint("Set log_min_messages to error or lower; audited reads are written to the server log.")));
 }
 
-/*
- * Record one audit event on the given channels.  'acting' is the role that
- * acted, when the caller knows it (the acting functions); InvalidOid takes
- * the role the client acts as (GetOuterUserId()).  It is recorded as
- * detail.role when it differs from the login role.
- */
-void
-dv_audit(int channels, Oid acting, const char *action, const char *target,
-		 const char *detail_json)
+/* A new event id: unique in the cluster's life (start time, pid, counter). */
+static char *
+new_event_id(void)
 {
-	char	   *actor = GetUserNameFromId(GetSessionUserId(), false);
-	const char *client = (dv_client_setting && dv_client_setting[0]) ? dv_client_setting : NULL;
-	char		event[64];
+	return psprintf("%lx.%x.%llu", (unsigned long) MyStartTime, (unsigned) MyProcPid,
+					(unsigned long long) ++audit_event_counter);
+}
+
+/*
+ * The detail object of an event: led by its id, then the acting role when it
+ * is not the login role, then the caller's fields (a JSON object or NULL).
+ * 'acting' InvalidOid takes the role the client acts as (GetOuterUserId()).
+ */
+static char *
+event_detail(const char *event, Oid acting, const char *detail_json)
+{
 	StringInfoData detail;
 
-	snprintf(event, sizeof(event), "%lx.%x.%llu",
-			 (unsigned long) MyStartTime, (unsigned) MyProcPid,
-			 (unsigned long long) ++audit_event_counter);
-
-	/* the detail object, led by the event id */
 	initStringInfo(&detail);
 	appendStringInfoChar(&detail, '{');
 	dv_json_field_text(&detail, "event", event);
@@ -111,27 +110,54 @@ dv_audit(int channels, Oid acting, const char *action, const char *target,
 	}
 	else
 		appendStringInfoChar(&detail, '}');
+	return detail.data;
+}
+
+/* The event as one server-log line, written at once, never to the client. */
+static void
+log_event(const char *actor, const char *client, const char *action,
+		  const char *target, const char *detail)
+{
+	StringInfoData line;
+
+	initStringInfo(&line);
+	appendStringInfoChar(&line, '{');
+	dv_json_field_text(&line, "at", timestamptz_to_str(GetCurrentTimestamp()));
+	dv_json_field_text(&line, "actor", actor);
+	dv_json_field_text(&line, "client", client);
+	dv_json_field_text(&line, "action", action);
+	dv_json_field_text(&line, "target", target);
+	dv_json_field_raw(&line, "standby", RecoveryInProgress() ? "true" : "false");
+	dv_json_field_raw(&line, "detail", detail);
+	appendStringInfoChar(&line, '}');
+	ereport(LOG_SERVER_ONLY,
+			(errmsg_internal(AUDIT_LOG_PREFIX "%s", line.data),
+			 errhidestmt(true), errhidecontext(true)));
+	pfree(line.data);
+}
+
+static const char *
+client_identity(void)
+{
+	return (dv_client_setting && dv_client_setting[0]) ? dv_client_setting : NULL;
+}
+
+/*
+ * Record one audit event on the given channels.  'acting' is the role that
+ * acted, when the caller knows it (the acting functions); InvalidOid takes
+ * the role the client acts as.  It is recorded as detail.role when it
+ * differs from the login role.
+ */
+void
+dv_audit(int channels, Oid acting, const char *action, const char *target,
+		 const char *detail_json)
+{
+	char	   *actor = GetUserNameFromId(GetSessionUserId(), false);
+	const char *client = client_identity();
+	char	   *detail = event_detail(new_event_id(), acting, detail_json);
 
 	if (channels & DV_AUDIT_LOG)
-	{
-		StringInfoData line;
-
-		initStringInfo(&line);
-		appendStringInfoChar(&line, '{');
-		dv_json_field_text(&line, "at", timestamptz_to_str(GetCurrentTimestamp()));
-		dv_json_field_text(&line, "actor", actor);
-		dv_json_field_text(&line, "client", client);
-		dv_json_field_text(&line, "action", action);
-		dv_json_field_text(&line, "target", target);
-		dv_json_field_raw(&line, "standby", RecoveryInProgress() ? "true" : "false");
-		dv_json_field_raw(&line, "detail", detail.data);
-		appendStringInfoChar(&line, '}');
-		ereport(LOG_SERVER_ONLY,
-				(errmsg_internal(AUDIT_LOG_PREFIX "%s", line.data),
-				 errhidestmt(true), errhidecontext(true)));
-		pfree(line.data);
-	}
-
+		log_event(actor, client, action, target, detail);
 	if ((channels & DV_AUDIT_TABLE) && !RecoveryInProgress() && !XactReadOnly)
 	{
 		Datum		values[5];
@@ -143,12 +169,37 @@ dv_audit(int channels, Oid acting, const char *action, const char *target,
 		values[2] = CStringGetTextDatum(action);
 		values[3] = target ? CStringGetTextDatum(target) : (Datum) 0;
 		nulls[3] = target ? ' ' : 'n';
-		values[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(detail.data));
+		values[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(detail));
 		dv_exec(&insert_audit, values, nulls, false, 0);
 	}
-	if ((channels & DV_AUDIT_DURABLE) && !RecoveryInProgress())
-		dv_audit_durable(actor, client, action, target, detail.data);
-	pfree(detail.data);
+	pfree(detail);
+}
+
+/*
+ * A refused initial registration (card_register_refused): its log line at
+ * once, then its audit row and its row in dvflag.registration_refusal,
+ * committed on their own by the audit writer (durable.c), so that both
+ * outlive the error that follows.  On a hot standby only the line.
+ */
+void
+dv_audit_refusal(const char *target, const char *link_no, const char *card_serial,
+				 const char *detail_json)
+{
+	const char *action = "card_register_refused";
+	char	   *actor = GetUserNameFromId(GetSessionUserId(), false);
+	const char *client = client_identity();
+	char	   *event = new_event_id();
+	char	   *detail = event_detail(event, InvalidOid, detail_json);
+
+	log_event(actor, client, action, target, detail);
+	if (!RecoveryInProgress())
+	{
+		const char *const fields[DV_DURABLE_FIELDS] = {actor, client, action, target, detail,
+		link_no, card_serial, event};
+
+		dv_audit_durable(fields);
+	}
+	pfree(detail);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_refuse_change);

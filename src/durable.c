@@ -5,8 +5,9 @@
  * by the caller would be rolled back with it; yet the refusal is the one
  * durable sign that the person holds a re-issued card while SB still blocks
  * it (RULES.md §5, dvflag.sb_due_for_clearing).  dv_audit_durable() hands
- * the row to a short-lived background worker, which inserts it in its own
- * transaction and commits, and waits for it to finish.
+ * the row, with the refusal's own row in dvflag.registration_refusal, to a
+ * short-lived background worker, which inserts both in its own transaction
+ * and commits, and waits for it to finish.
  *
  * The row travels in a dynamic shared memory segment, pinned so that it
  * outlives the caller's mapping: a caller cancelled while it waits still
@@ -23,11 +24,12 @@
  * DV_WORKER_LOCK_TIMEOUT and runs for at most DV_WORKER_TIMEOUT; the caller
  * waits at most DV_CALLER_WAIT and then terminates it.  The worker connects
  * as the bootstrap superuser, pins search_path to pg_catalog and runs one
- * fixed INSERT with parameters.
+ * fixed statement with parameters.
  */
 #include "dvflag.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid_d.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -40,13 +42,13 @@
 #include "utils/builtins.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
-#define DV_DURABLE_FIELDS 5		/* actor, client, action, target, detail */
 #define DV_WORKER_LOCK_TIMEOUT "5s"
 #define DV_WORKER_TIMEOUT 10000	/* ms */
 #define DV_CALLER_WAIT 15000	/* ms */
@@ -117,10 +119,9 @@ static void durable_write(const char *const fields[DV_DURABLE_FIELDS]);
  * another error by the writing of its row.
  */
 void
-dv_audit_durable(const char *actor, const char *client, const char *action,
-				 const char *target, const char *detail_json)
+dv_audit_durable(const char *const fields[DV_DURABLE_FIELDS])
 {
-	const char *const fields[DV_DURABLE_FIELDS] = {actor, client, action, target, detail_json};
+	const char *action = fields[2];
 	MemoryContext cxt = CurrentMemoryContext;
 
 	PG_TRY();
@@ -229,7 +230,8 @@ dvflag_audit_writer_main(Datum arg)
 	DvDurableRow *row;
 	Datum		values[DV_DURABLE_FIELDS];
 	char		nulls[DV_DURABLE_FIELDS];
-	Oid			types[DV_DURABLE_FIELDS] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Oid			types[DV_DURABLE_FIELDS] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID};
 
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
@@ -269,8 +271,18 @@ dvflag_audit_writer_main(Datum arg)
 		elog(ERROR, "dvflag audit writer: SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "dvflag: writing an audit row");
-	if (SPI_execute_with_args("INSERT INTO dvflag.audit (actor, client, action, target, detail) "
-							  "VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb)",
+	/*
+	 * The refusal's row has the audit row's time: one event, one moment.  A
+	 * database not yet updated to 1.3 has no refusal table: the audit row
+	 * alone, as before.
+	 */
+	if (SPI_execute_with_args(dv_relation_exists("registration_refusal") ?
+							  "WITH a AS (INSERT INTO dvflag.audit (actor, client, action, target, detail)"
+							  "           VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb) RETURNING at)"
+							  " INSERT INTO dvflag.registration_refusal (at, link_no, card_serial, event)"
+							  " SELECT a.at, $6, $7, $8 FROM a WHERE $6 IS NOT NULL" :
+							  "INSERT INTO dvflag.audit (actor, client, action, target, detail)"
+							  " VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb)",
 							  DV_DURABLE_FIELDS, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "dvflag audit writer: the insert failed");
 	SPI_finish();

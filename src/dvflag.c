@@ -23,6 +23,8 @@
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/array.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -46,6 +48,7 @@ Oid			dv_acting_override = InvalidOid;
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
+/* The audience roles of RULES.md §9: the one list (dvflag.audience_roles()). */
 static const char *const role_names[DV_ROLE_COUNT] = {
 	"dvflag_admin", "dvflag_insurer", "dvflag_portal", "dvflag_clinic",
 	"dvflag_disaster", "dvflag_requester", "dvflag_auditor"
@@ -100,12 +103,32 @@ _PG_init(void)
 	ProcessUtility_hook = dv_process_utility;
 }
 
+PG_FUNCTION_INFO_V1(dvflag_audience_roles);
+/* dvflag.audience_roles(): the names of the audience roles, in DvRole order. */
+Datum
+dvflag_audience_roles(PG_FUNCTION_ARGS)
+{
+	Datum		names[DV_ROLE_COUNT];
+
+	for (int i = 0; i < DV_ROLE_COUNT; i++)
+		names[i] = CStringGetTextDatum(role_names[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(names, DV_ROLE_COUNT, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 bool
 dv_role_has(Oid user, DvRole role)
 {
 	Oid			roleid = get_role_oid(role_names[role], true);
 
 	return OidIsValid(roleid) && has_privs_of_role(user, roleid);
+}
+
+bool
+dv_relation_exists(const char *name)
+{
+	Oid			nsp = get_namespace_oid("dvflag", true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
 }
 
 void

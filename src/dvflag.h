@@ -51,6 +51,12 @@ typedef enum DvRole
 /* Has 'user' the privileges of this audience role (or is a superuser)? */
 extern bool dv_role_has(Oid user, DvRole role);
 
+/*
+ * Does dvflag.<name> exist?  For what a later version added: the library
+ * serves a database not yet updated to it.
+ */
+extern bool dv_relation_exists(const char *name);
+
 /* For acting functions: switch to the owner of schema dvflag; restore. */
 typedef struct DvSavedUser
 {
@@ -133,18 +139,22 @@ extern char *dv_col_text(HeapTuple tup, int col);
 typedef enum DvAuditChannel
 {
 	DV_AUDIT_TABLE = 1,			/* a row in dvflag.audit, with the transaction */
-	DV_AUDIT_LOG = 2,			/* a line in the server log, at once */
-	DV_AUDIT_DURABLE = 4		/* a row in dvflag.audit, committed at once on
-								 * its own (durable.c): for refusals */
+	DV_AUDIT_LOG = 2			/* a line in the server log, at once */
 } DvAuditChannel;
 
 extern void dv_audit(int channels, Oid acting, const char *action,
 					 const char *target, const char *detail_json);
+extern void dv_audit_refusal(const char *target, const char *link_no,
+							 const char *card_serial, const char *detail_json);
 extern void dv_audit_require_log(void);
-/* durable.c: one dvflag.audit row, committed by a background worker. */
-extern void dv_audit_durable(const char *actor, const char *client,
-							 const char *action, const char *target,
-							 const char *detail_json);
+
+/*
+ * durable.c: rows committed by a background worker: the audit row (actor,
+ * client, action, target, detail) and, when link_no is not NULL, the
+ * refusal's row (link_no, card_serial, event).
+ */
+#define DV_DURABLE_FIELDS 8
+extern void dv_audit_durable(const char *const fields[DV_DURABLE_FIELDS]);
 extern void dv_json_field_text(StringInfo buf, const char *key,
 							   const char *value);
 extern void dv_json_field_raw(StringInfo buf, const char *key,

@@ -7,7 +7,8 @@
  *   1. refuses an UPDATE that changes an enrollment's id (the key that
  *      pairs old and new rows, and the "registered last" order);
  *   2. audits every change of nd, sb or ar, refusing the statement (22023)
- *      when no reason was given;
+ *      when no reason was given, and notes when each SB was set
+ *      (dvflag.sb_flag_set);
  *   3. recomputes latest(P), ND_eff(P), SB_eff(P) with rules.c for every
  *      person P the statement touched, and audits every change of a
  *      person's effective protection; a change that lowers it (a move, a
@@ -27,6 +28,7 @@
  */
 #include "dvflag.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -672,6 +674,58 @@ row_updated_new(TupleTableSlot *slot, void *arg)
 	add_change(t, slot, link_no, was->flag, flag);
 }
 
+/*
+ * When each SB was last set, for sb_due_for_clearing: rule state of its own
+ * (dvflag.sb_flag_set), written with the change.  $1: the enrollment ids.
+ */
+static DvPlan sb_set = {
+	"INSERT INTO dvflag.sb_flag_set (enrollment_id, set_at)"
+	" SELECT u.id, pg_catalog.clock_timestamp() FROM pg_catalog.unnest($1) AS u(id)"
+	" ON CONFLICT (enrollment_id) DO UPDATE SET set_at = EXCLUDED.set_at",
+	1, {INT8ARRAYOID}, NULL, true
+};
+static DvPlan sb_cleared = {
+	"DELETE FROM dvflag.sb_flag_set WHERE enrollment_id OPERATOR(pg_catalog.=) ANY ($1)",
+	1, {INT8ARRAYOID}, NULL, true
+};
+
+/* Record when the statement's SB changes set or cleared SB (1.3 on). */
+static void
+note_sb_changes(List *changes)
+{
+	ListCell   *lc;
+	Datum	   *set = palloc(sizeof(Datum) * (list_length(changes) + 1));
+	Datum	   *cleared = palloc(sizeof(Datum) * (list_length(changes) + 1));
+	int			nset = 0,
+				ncleared = 0;
+	Datum		arg;
+
+	foreach(lc, changes)
+	{
+		FlagChange *fc = lfirst(lc);
+
+		if (fc->old[1] == fc->new[1])
+			continue;
+		if (fc->new[1])
+			set[nset++] = Int64GetDatum(fc->id);
+		else
+			cleared[ncleared++] = Int64GetDatum(fc->id);
+	}
+	if (nset + ncleared == 0 ||
+		!dv_relation_exists("sb_flag_set"))
+		return;					/* a database not yet updated to 1.3 */
+	if (nset > 0)
+	{
+		arg = PointerGetDatum(construct_array(set, nset, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		dv_exec(&sb_set, &arg, NULL, false, 0);
+	}
+	if (ncleared > 0)
+	{
+		arg = PointerGetDatum(construct_array(cleared, ncleared, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		dv_exec(&sb_cleared, &arg, NULL, false, 0);
+	}
+}
+
 /* Audit each flag change of the statement; refuse it without a reason. */
 static void
 audit_flag_changes(List *changes, const char *statement, Oid acting)
@@ -714,6 +768,7 @@ audit_flag_changes(List *changes, const char *statement, Oid acting)
 			pfree(d.data);
 		}
 	}
+	note_sb_changes(changes);
 }
 
 static int

@@ -8,9 +8,9 @@
  *     whose SB is in effect is kept, because it is what governs SB_eff;
  *   - provision records completed more than dvflag.record_retention_years
  *     ago, with their marks, and the finished requests behind them;
- *   - audit rows older than the longest of the three periods
- *     (dvflag.audit_retention_years, and never shorter than the records
- *     they speak of).
+ *   - audit rows, and the refused registrations the SB listing reads, older
+ *     than the longest of the three periods (dvflag.audit_retention_years,
+ *     and never shorter than the records they speak of).
  * The periods are superuser settings, so that nobody else can shorten
  * them.  The audit and the provision records are append-only; only this
  * function deletes from them, through dv_purging, which refuse_change()
@@ -18,10 +18,12 @@
  */
 #include "dvflag.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
@@ -56,6 +58,10 @@ static DvPlan purge_records = {
 static DvPlan purge_requests = {
 	"DELETE FROM dvflag.provision_request q WHERE q.requested_at OPERATOR(pg_catalog.<) $1"
 	"   AND q.status OPERATOR(pg_catalog.<>) 'pending'",
+	1, {TIMESTAMPTZOID}, NULL, false
+};
+static DvPlan purge_refusals = {
+	"DELETE FROM dvflag.registration_refusal r WHERE r.at OPERATOR(pg_catalog.<) $1",
 	1, {TIMESTAMPTZOID}, NULL, false
 };
 static DvPlan purge_audit = {
@@ -96,9 +102,9 @@ dvflag_purge(PG_FUNCTION_ARGS)
 											  dv_record_retention_years)));
 	Datum		enrollment_day = DirectFunctionCall1(timestamptz_date,
 													 TimestampTzGetDatum(enrollment_cut));
-	const char *what[6] = {"person_nd_retained", "enrollment", "provision_mark",
-	"provision_record", "provision_request", "audit"};
-	uint64		count[6];
+	const char *what[] = {"person_nd_retained", "enrollment", "provision_mark",
+	"provision_record", "provision_request", "registration_refusal", "audit"};
+	uint64		count[lengthof(what)];
 	StringInfoData d;
 	char	   *reason;
 
@@ -125,7 +131,10 @@ dvflag_purge(PG_FUNCTION_ARGS)
 		count[2] = run_purge(&purge_marks, TimestampTzGetDatum(record_cut));
 		count[3] = run_purge(&purge_records, TimestampTzGetDatum(record_cut));
 		count[4] = run_purge(&purge_requests, TimestampTzGetDatum(record_cut));
-		count[5] = run_purge(&purge_audit, TimestampTzGetDatum(audit_cut));
+		/* a database not yet updated to 1.3 has no refusal table */
+		count[5] = dv_relation_exists("registration_refusal")
+			? run_purge(&purge_refusals, TimestampTzGetDatum(audit_cut)) : 0;
+		count[6] = run_purge(&purge_audit, TimestampTzGetDatum(audit_cut));
 	}
 	PG_FINALLY();
 	{
@@ -141,14 +150,14 @@ dvflag_purge(PG_FUNCTION_ARGS)
 					   DatumGetCString(DirectFunctionCall1(date_out, enrollment_day)));
 	dv_json_field_text(&d, "records_completed_before", timestamptz_to_str(record_cut));
 	dv_json_field_text(&d, "audit_before", timestamptz_to_str(audit_cut));
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < (int) lengthof(what); i++)
 		dv_json_field_raw(&d, what[i], psprintf(UINT64_FORMAT, count[i]));
 	appendStringInfoChar(&d, '}');
 	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, caller, "purge", NULL, d.data);
 	SPI_finish();
 	dv_restore_user(&saved);
 
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < (int) lengthof(what); i++)
 	{
 		Datum		values[2] = {CStringGetTextDatum(what[i]), Int64GetDatum((int64) count[i])};
 		bool		nulls[2] = {false, false};

@@ -4,12 +4,13 @@
 # upgraded catalog is the same as a fresh install's, object by object.
 set -u
 . test/sh/tap.sh
-plan 13
+plan 17
 current=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" dvflag.control)
 old=dvflag_upgrade_old
 mid=dvflag_upgrade_mid
+v12=dvflag_upgrade_12
 new=dvflag_upgrade_new
-for db in $old $mid $new; do
+for db in $old $mid $v12 $new; do
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
   psql -X -q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null
 done
@@ -71,6 +72,34 @@ out=$(q -d $mid -c "SELECT string_agg(insurer_no || ' ' || number || ' ' || evid
 ok $? "SB set under 1.1 is listed due for clearing once a re-issued card is refused under $current"
 [ "$out" = "131136 1002 registration_refused 1 true" ] || echo "# $out"
 
+# 1.2 with SB set and refused registrations (kept as audit rows by 1.2):
+# 1.3 moves that state into tables of its own, and the listing says the same
+listing="SELECT string_agg(concat_ws(' ', insurer_no, number, sb_set_at, blocks_registration, evidence,
+                                     evidence_at, cards_seen), ', ' ORDER BY insurer_no, number)
+           FROM dvflag.sb_due_for_clearing()"
+q -d $v12 -c "CREATE EXTENSION dvflag VERSION '1.2'" -f test/fixtures/worked_examples.sql >/dev/null
+for serial in NEW-1 NEW-2 NEW-1; do
+  q -d $v12 -c "SELECT dvflag.register_card('CARD-SB-AT-C-$serial', '131136', NULL, '1002', '00')" >/dev/null 2>&1
+done
+q -d $v12 -c "SELECT dvflag.register_card('CARD-SB-AT-B-NEW', '131136', NULL, '1001', '00')" >/dev/null 2>&1
+set_c=$(q -d $v12 -c "SELECT max(at) FROM dvflag.audit WHERE action = 'flag_change' AND target = '131136//1002/00'
+                        AND detail->>'flag' = 'sb' AND detail->>'new' = 'true'")
+refused=$(q -d $v12 -c "SELECT max(at) FROM dvflag.audit WHERE action = 'card_register_refused'")
+registered=$(q -d $v12 -c "SELECT registered_at FROM dvflag.card WHERE card_serial = 'CARD-SB-AT-B-NEW'")
+set_b=$(q -d $v12 -c "SELECT max(at) FROM dvflag.audit WHERE action = 'flag_change' AND target = '06132013/B2/1001/00'
+                        AND detail->>'flag' = 'sb' AND detail->>'new' = 'true'")
+expected="06132013 1001 $set_b f card_registered $registered 1, 131136 1002 $set_c t registration_refused $refused 2"
+q -d $v12 -c "ALTER EXTENSION dvflag UPDATE" >/dev/null &&
+  [ "$(q -d $v12 -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "$current" ]
+ok $? "1.2 with SB flags and refused registrations updates to $current"
+after=$(q -d $v12 -c "$listing")
+[ -n "$refused" ] && [ "$after" = "$expected" ]
+ok $? "sb_due_for_clearing lists what 1.2's audit held: when each SB was set, the refusals and cards since"
+[ "$after" = "$expected" ] || { echo "# expected: $expected"; echo "# after:    $after"; }
+q -d $v12 -c "SELECT dvflag.register_card('CARD-SB-AT-C-NEW-3', '131136', NULL, '1002', '00')" >/dev/null 2>&1
+[ "$(q -d $v12 -c "SELECT cards_seen FROM dvflag.sb_due_for_clearing() WHERE number = '1002'")" = 3 ]
+ok $? "a refusal after the update counts with those from before it"
+
 # the catalog of the upgraded databases against a fresh install
 q -d $new -c "CREATE EXTENSION dvflag" >/dev/null
 ok $? "a fresh $current installs"
@@ -126,6 +155,7 @@ ORDER BY 1"
 q -d $old -c "$describe" > /tmp/dvflag_upgraded.txt
 q -d $new -c "$describe" > /tmp/dvflag_fresh.txt
 q -d $mid -c "$describe" > /tmp/dvflag_upgraded_mid.txt
+q -d $v12 -c "$describe" > /tmp/dvflag_upgraded_12.txt
 lines=$(wc -l < /tmp/dvflag_fresh.txt)
 diff /tmp/dvflag_upgraded.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff && [ "$lines" -gt 300 ]
 ok $? "the catalog updated from 1.0 equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members, comments, dumped tables)"
@@ -133,5 +163,8 @@ sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
 diff /tmp/dvflag_upgraded_mid.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff
 ok $? "the catalog updated from 1.1 equals a fresh install's"
 sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
+diff /tmp/dvflag_upgraded_12.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff
+ok $? "the catalog updated from 1.2 equals a fresh install's"
+sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
 
-for db in $old $mid $new; do psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null; done
+for db in $old $mid $v12 $new; do psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null; done

@@ -5,7 +5,8 @@ SELECT plan(72);
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
                                   'disaster', 'insurer_staff', 'audit', 'item_flag', 'item_copy',
-                                  'provision_request', 'provision_record', 'provision_mark']);
+                                  'provision_request', 'provision_record', 'provision_mark',
+                                  'sb_flag_set', 'registration_refusal']);
 SELECT has_type('dvflag', 'qualification', 'the qualification type exists');
 SELECT is(
   (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
@@ -70,7 +71,7 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
-  ARRAY['approve_request', 'decline_request', 'enrollment_changed', 'expire_requests', 'fold',
+  ARRAY['approve_request', 'audience_roles', 'decline_request', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
         'pending_requests', 'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
         'request_information', 'sb_due_for_clearing',

@@ -5,7 +5,7 @@
 -- card registered later.  The refusals this file makes stay committed after
 -- its ROLLBACK, naming the fixture's persons.
 BEGIN;
-SELECT plan(38);
+SELECT plan(40);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
 CREATE ROLE t_clinic LOGIN IN ROLE dvflag_clinic;
@@ -59,10 +59,13 @@ SELECT is((SELECT array_agg(n ORDER BY n) FROM pg_proc p, unnest(p.proargnames) 
 SELECT ok((SELECT d.sb_set_at IS NOT NULL AND d.evidence_at > d.sb_set_at FROM dvflag.sb_due_for_clearing() d),
           'with when the flag was set and when the card showed up, later');
 RESET ROLE;
-SELECT is((SELECT d.sb_set_at FROM dvflag.sb_due_for_clearing() d WHERE d.link_no = 'SB-AT-C'),
-          (SELECT max(a.at) FROM dvflag.audit a WHERE a.action = 'flag_change' AND a.target = '131136//1002/00'
-              AND a.detail ->> 'flag' = 'sb' AND a.detail ->> 'new' = 'true'),
-          'sb_set_at is the audited setting of that flag');
+SELECT ok((SELECT d.sb_set_at - a.at BETWEEN interval '0' AND interval '1 second'
+             FROM dvflag.sb_due_for_clearing() d,
+                  (SELECT max(a.at) AS at FROM dvflag.audit a WHERE a.action = 'flag_change'
+                      AND a.target = '131136//1002/00' AND a.detail ->> 'flag' = 'sb'
+                      AND a.detail ->> 'new' = 'true') a
+            WHERE d.link_no = 'SB-AT-C'),
+          'sb_set_at is the time of the audited setting of that flag (the same statement)');
 SET ROLE t_staff_a;
 SELECT is((SELECT count(*) FROM dvflag.sb_due_for_clearing()), 0::bigint,
           'staff of A, where the person also was, see nothing: the flag is C''s');
@@ -118,25 +121,33 @@ RESET ROLE;
 SELECT is((SELECT d.evidence_at FROM dvflag.sb_due_for_clearing() d WHERE d.link_no = 'SB-AT-C'),
           (SELECT max(a.at) FROM dvflag.audit a WHERE a.action = 'card_register_refused'
               AND a.detail ->> 'link_no' = 'SB-AT-C'),
-          'evidence_at is the newest sign');
+          'evidence_at is the newest sign, the time of its audit row');
+SELECT is((SELECT count(*) FROM dvflag.registration_refusal r
+            WHERE NOT EXISTS (SELECT FROM dvflag.audit a WHERE a.action = 'card_register_refused'
+                                AND a.detail ->> 'event' = r.event AND a.at = r.at
+                                AND a.detail ->> 'card_serial' = r.card_serial
+                                AND a.detail ->> 'link_no' = r.link_no)), 0::bigint,
+          'every refusal''s row has its audit row: same event, time, card and person');
 
--- a refusal row of another shape (restored, hand-written) is skipped, not fatal
+-- the listing reads its own state, not the audit: an audit row written by
+-- hand (a restore of another shape, a forgery by the owner) is no sign
 INSERT INTO dvflag.audit (actor, action, target, detail)
-VALUES ('restore', 'card_register_refused', '131136//1002/00', '{"link_no": "SB-AT-C"}');
+VALUES ('restore', 'card_register_refused', '131136//1002/00',
+        '{"link_no": "SB-AT-C", "card_serial": "CARD-WRITTEN-BY-HAND"}');
 SET ROLE t_staff_c;
 SELECT is((SELECT d.cards_seen FROM dvflag.sb_due_for_clearing() d), 2,
-          'a refusal row without a card serial neither breaks the listing nor counts');
+          'a refusal that is only an audit row does not count');
 RESET ROLE;
 
 -- an oversized serial is refused before anything is audited
-SELECT count(*) AS refusals FROM dvflag.audit WHERE action = 'card_register_refused' \gset
+SELECT count(*) AS refusals FROM dvflag.registration_refusal \gset
 SET ROLE t_portal;
 SELECT throws_ok($$SELECT dvflag.register_card(repeat('x', 257), '131136', NULL, '1002', '00')$$, '22023', NULL,
                  'a card serial over 256 bytes -> 22023, even under SB');
 SELECT throws_ok($$SELECT dvflag.register_card(repeat('x', 256), '131136', NULL, '1002', '00')$$, 'DV001', NULL,
                  'a 256-byte serial is a serial like any other');
 RESET ROLE;
-SELECT is((SELECT count(*) FROM dvflag.audit WHERE action = 'card_register_refused'), :refusals + 1::bigint,
+SELECT is((SELECT count(*) FROM dvflag.registration_refusal), :refusals + 1::bigint,
           'only the 256-byte one left a row');
 
 -- a caller that holds a lock the audit writer needs is not left waiting:
@@ -169,8 +180,11 @@ SELECT ok(NOT has_function_privilege('public', 'dvflag.sb_due_for_clearing()', '
 
 -- what the listing reads by
 SELECT ok((SELECT count(*) FROM pg_indexes WHERE schemaname = 'dvflag'
-             AND indexname IN ('enrollment_sb', 'audit_sb_set', 'audit_register_refused')) = 3,
-          'its three partial indexes exist');
+             AND indexname IN ('enrollment_sb', 'registration_refusal_person', 'sb_flag_set_pkey')) = 3,
+          'its indexes exist: the enrollments with SB, the refusals by person, the set times');
+SELECT is((SELECT count(*) FROM dvflag.enrollment e WHERE e.sb
+            AND NOT EXISTS (SELECT FROM dvflag.sb_flag_set s WHERE s.enrollment_id = e.id)), 0::bigint,
+          'every SB set has its time');
 
 SELECT * FROM finish();
 ROLLBACK;

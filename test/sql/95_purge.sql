@@ -20,6 +20,8 @@ INSERT INTO dvflag.provision_mark (record_id, actor, reason)
 SELECT id, 'old', 'old mark' FROM dvflag.provision_record WHERE request_id = 9001;
 INSERT INTO dvflag.audit (at, actor, action, detail)
 VALUES ('1990-01-01', 'old', 'flag_change', '{"old": true}'), ('2015-01-01', 'old', 'flag_change', '{"mid": true}');
+INSERT INTO dvflag.registration_refusal (at, link_no, card_serial, event)
+VALUES ('1990-01-01', 'SB-AT-C', 'CARD-1990', 'old.1'), ('2015-01-01', 'SB-AT-C', 'CARD-2015', 'old.2');
 CREATE FUNCTION pg_temp.address(number text) RETURNS text LANGUAGE sql AS
   $$ SELECT coalesce(q.address, '-') FROM dvflag.enrollment e,
        dvflag.clinic_by_insurance_card(e.insurer_no, e.symbol, e.number, e.branch) q WHERE e.number = $1 LIMIT 1 $$;
@@ -37,8 +39,8 @@ SELECT throws_ok('SET dvflag.audit_retention_years = 1', '42501', NULL, 'admin c
 
 -- the default periods: 20 years after loss, records 7 years, audit 20 years
 SELECT is((SELECT jsonb_object_agg(purged, rows) FROM dvflag.purge()),
-          '{"audit": 1, "enrollment": 0, "provision_mark": 1, "provision_record": 1, "provision_request": 0, "person_nd_retained": 0}',
-          'defaults: the 2010 record and its mark go, the 1990 audit row goes, no enrollment');
+          '{"audit": 1, "enrollment": 0, "provision_mark": 1, "provision_record": 1, "provision_request": 0, "person_nd_retained": 0, "registration_refusal": 1}',
+          'defaults: the 2010 record and its mark go, the 1990 audit row and refusal go, no enrollment');
 RESET ROLE;
 
 -- shorter enrollment retention (a superuser setting)

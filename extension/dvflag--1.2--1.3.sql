@@ -1,0 +1,189 @@
+-- dvflag 1.2 -> 1.3.  Also run by CREATE EXTENSION dvflag VERSION '1.2'
+-- followed by an update; a fresh 1.3 is built from sql/ and must equal the
+-- result (test/sh/upgrade.t).
+\echo Use "ALTER EXTENSION dvflag UPDATE TO '1.3'" to load this file. \quit
+
+-- The audience roles are named once, in C, for the rights checks, the role
+-- creation and check().
+CREATE FUNCTION dvflag.audience_roles()
+  RETURNS text[]
+  AS 'MODULE_PATHNAME', 'dvflag_audience_roles'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION dvflag.audience_roles() FROM PUBLIC;
+
+-- The SB listing's state moves out of the audit's JSON into tables of its
+-- own: when each SB was last set, and the refused registrations.  Both are
+-- filled from the audit rows that 1.2 kept for them (by the two partial
+-- indexes 1.2 built for that), which then go.
+CREATE TABLE dvflag.sb_flag_set (
+  enrollment_id bigint PRIMARY KEY,
+  set_at        timestamptz NOT NULL
+);
+COMMENT ON TABLE dvflag.sb_flag_set IS 'when the SB of an enrollment was last set (for sb_due_for_clearing)';
+CREATE TABLE dvflag.registration_refusal (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at          timestamptz NOT NULL,
+  link_no     text NOT NULL,
+  card_serial text COLLATE "C" NOT NULL,
+  event       text NOT NULL
+);
+COMMENT ON TABLE dvflag.registration_refusal IS 'initial registrations refused under SB (DV001), the sign of a re-issued card; event is the audit event id';
+CREATE INDEX registration_refusal_person ON dvflag.registration_refusal (link_no);
+CREATE INDEX registration_refusal_at ON dvflag.registration_refusal (at);
+ALTER TABLE dvflag.sb_flag_set          ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dvflag.registration_refusal ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dvflag.registration_refusal ALTER COLUMN link_no SET STATISTICS 0,
+  ALTER COLUMN card_serial SET STATISTICS 0;
+
+INSERT INTO dvflag.sb_flag_set (enrollment_id, set_at)
+SELECT e.id, pg_catalog.max(a.at)
+  FROM dvflag.enrollment e
+  JOIN dvflag.audit a
+    ON a.action OPERATOR(pg_catalog.=) 'flag_change'
+   AND (a.detail OPERATOR(pg_catalog.->>) 'flag') OPERATOR(pg_catalog.=) 'sb'
+   AND (a.detail OPERATOR(pg_catalog.->>) 'new') OPERATOR(pg_catalog.=) 'true'
+   AND (a.detail OPERATOR(pg_catalog.->>) 'enrollment_id') OPERATOR(pg_catalog.=) e.id::pg_catalog.text
+ WHERE e.sb
+ GROUP BY e.id;
+INSERT INTO dvflag.registration_refusal (at, link_no, card_serial, event)
+SELECT a.at, a.detail OPERATOR(pg_catalog.->>) 'link_no', a.detail OPERATOR(pg_catalog.->>) 'card_serial',
+       a.detail OPERATOR(pg_catalog.->>) 'event'
+  FROM dvflag.audit a
+ WHERE a.action OPERATOR(pg_catalog.=) 'card_register_refused'
+   AND a.detail OPERATOR(pg_catalog.?) 'card_serial' AND a.detail OPERATOR(pg_catalog.?) 'link_no'
+ ORDER BY a.id;
+DROP INDEX dvflag.audit_sb_set;
+DROP INDEX dvflag.audit_register_refused;
+REVOKE ALL ON dvflag.sb_flag_set, dvflag.registration_refusal FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dvflag.registration_refusal_id_seq FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('dvflag.sb_flag_set', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.registration_refusal', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.registration_refusal_id_seq', '');
+
+-- check() in one piece again: 1.2 wrapped 1.1's, renamed check_catalog().
+CREATE OR REPLACE FUNCTION dvflag.check()
+  RETURNS TABLE (problem text, object text, detail text)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $check$
+WITH ext AS (
+  SELECT e.oid, e.extowner FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'dvflag'
+), members AS (
+  SELECT d.classid, d.objid FROM pg_catalog.pg_depend d, ext
+   WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+     AND d.refobjid OPERATOR(pg_catalog.=) ext.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+), audience(name) AS (
+  SELECT pg_catalog.unnest(dvflag.audience_roles())
+), objects AS (
+  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
+         pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
+         COALESCE(c.relacl, pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)) AS acl,
+         CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END AS kind, c.relowner AS owner
+    FROM pg_catalog.pg_class c JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                               AND m.objid OPERATOR(pg_catalog.=) c.oid
+  UNION ALL
+  SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure),
+         COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner)), 'f', p.proowner
+    FROM pg_catalog.pg_proc p JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                              AND m.objid OPERATOR(pg_catalog.=) p.oid
+  UNION ALL
+  SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, t.oid, pg_catalog.format('type %s', t.oid::pg_catalog.regtype),
+         COALESCE(t.typacl, pg_catalog.acldefault('T', t.typowner)), 'T', t.typowner
+    FROM pg_catalog.pg_type t JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                                              AND m.objid OPERATOR(pg_catalog.=) t.oid
+), granted AS (
+  SELECT o.name, a.grantee, a.privilege_type FROM objects o, pg_catalog.aclexplode(o.acl) a
+), initial AS (
+  SELECT o.name, a.grantee, a.privilege_type
+    FROM objects o
+    LEFT JOIN pg_catalog.pg_init_privs i ON i.classoid OPERATOR(pg_catalog.=) o.classid
+          AND i.objoid OPERATOR(pg_catalog.=) o.objid AND i.objsubid OPERATOR(pg_catalog.=) 0,
+         pg_catalog.aclexplode(COALESCE(i.initprivs, pg_catalog.acldefault(o.kind, o.owner))) a
+), logins AS (
+  -- every login role, with the audience roles it is a member of, directly or not
+  WITH RECURSIVE m(login, role) AS (
+    SELECT r.oid, r.oid FROM pg_catalog.pg_roles r WHERE r.rolcanlogin
+    UNION
+    SELECT m.login, am.roleid FROM m JOIN pg_catalog.pg_auth_members am ON am.member OPERATOR(pg_catalog.=) m.role
+  )
+  SELECT m.login, pg_catalog.array_agg(r.rolname::pg_catalog.text ORDER BY r.rolname) AS audiences
+    FROM m JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.role
+   WHERE r.rolname::pg_catalog.text IN (SELECT name FROM audience)
+   GROUP BY m.login
+)
+SELECT 'privilege_granted', g.name,
+       pg_catalog.format('%s holds %s, which the extension did not grant',
+                         CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::pg_catalog.text END,
+                         g.privilege_type)
+  FROM (SELECT * FROM granted EXCEPT SELECT * FROM initial) g
+UNION ALL
+SELECT 'privilege_revoked', g.name,
+       pg_catalog.format('%s no longer holds %s',
+                         CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::pg_catalog.text END,
+                         g.privilege_type)
+  FROM (SELECT * FROM initial EXCEPT SELECT * FROM granted) g
+UNION ALL
+SELECT 'owner_changed', o.name, pg_catalog.format('owned by %s, not by the extension''s owner %s',
+                                                  o.owner::pg_catalog.regrole, ext.extowner::pg_catalog.regrole)
+  FROM objects o, ext WHERE o.owner OPERATOR(pg_catalog.<>) ext.extowner
+UNION ALL
+SELECT 'search_path_changed', pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure),
+       pg_catalog.format('runs with %s instead of search_path=pg_catalog, pg_temp',
+                         COALESCE(pg_catalog.array_to_string(p.proconfig, ', '), 'the caller''s settings'))
+  FROM pg_catalog.pg_proc p JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                            AND m.objid OPERATOR(pg_catalog.=) p.oid
+ WHERE p.proname::pg_catalog.text NOT IN ('fold', 'insurer_no_valid', 'is_blank')
+   AND NOT COALESCE(p.proconfig OPERATOR(pg_catalog.@>) ARRAY['search_path=pg_catalog, pg_temp'], false)
+UNION ALL
+SELECT 'row_security_off', pg_catalog.format('table %s', c.oid::pg_catalog.regclass),
+       'row-level security is disabled: its policies no longer apply'
+  FROM pg_catalog.pg_class c JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                             AND m.objid OPERATOR(pg_catalog.=) c.oid
+ WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND NOT c.relrowsecurity
+UNION ALL
+SELECT 'trigger_not_always', pg_catalog.format('trigger %s on %s', t.tgname, t.tgrelid::pg_catalog.regclass),
+       CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'fires only in replica sessions'
+                        ELSE 'enabled as an ordinary trigger: a replica session skips it (dvflag.rearm_triggers())' END
+  FROM pg_catalog.pg_trigger t JOIN members m ON m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                               AND m.objid OPERATOR(pg_catalog.=) t.tgrelid
+ WHERE NOT t.tgisinternal AND t.tgenabled OPERATOR(pg_catalog.<>) 'A'
+UNION ALL
+SELECT 'login_in_two_audiences', pg_catalog.format('role %s', l.login::pg_catalog.regrole),
+       pg_catalog.format('member of %s: one login should serve one audience',
+                         pg_catalog.array_to_string(l.audiences, ', '))
+  FROM logins l WHERE pg_catalog.cardinality(l.audiences) OPERATOR(pg_catalog.>) 1
+UNION ALL
+SELECT 'audience_role_too_strong', pg_catalog.format('role %s', r.rolname),
+       pg_catalog.concat_ws(', ', CASE WHEN r.rolcanlogin THEN 'can log in' END,
+                            CASE WHEN r.rolsuper THEN 'is a superuser' END,
+                            CASE WHEN r.rolbypassrls THEN 'bypasses row-level security' END,
+                            CASE WHEN r.rolcreaterole THEN 'can create roles' END)
+  FROM pg_catalog.pg_roles r
+ WHERE r.rolname::pg_catalog.text IN (SELECT name FROM audience)
+   AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole)
+UNION ALL
+SELECT 'staff_mapping_dangling', pg_catalog.format('insurer_staff %s', s.staff::pg_catalog.oid),
+       pg_catalog.format('maps a dropped role to insurer %s', s.insurer_no)
+  FROM dvflag.insurer_staff s
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) s.staff::pg_catalog.oid)
+UNION ALL
+SELECT 'log_suppressed', 'setting log_min_messages',
+       pg_catalog.format('%s drops the LOG lines that record rolled-back and refused reads; audited reads are refused',
+                         pg_catalog.current_setting('log_min_messages'))
+ WHERE pg_catalog.current_setting('log_min_messages') IN ('fatal', 'panic')
+UNION ALL
+SELECT 'not_preloaded', 'setting shared_preload_libraries',
+       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment by insurer staff is not staged'
+ WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
+             pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
+UNION ALL
+-- the audit writer connects as the bootstrap superuser, which must keep
+-- LOGIN, or every refusal's row is lost (with a WARNING; its log line stays)
+SELECT 'audit_writer_cannot_log_in', pg_catalog.format('role %s', r.rolname),
+       'the bootstrap superuser cannot log in: the audit writer cannot keep the row of a refused registration'
+  FROM pg_catalog.pg_roles r
+ WHERE r.oid OPERATOR(pg_catalog.=) 10 AND NOT r.rolcanlogin
+ORDER BY 1, 2, 3;
+$check$;
+DROP FUNCTION dvflag.check_catalog();
