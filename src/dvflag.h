@@ -72,6 +72,9 @@ extern void dv_restore_user(const DvSavedUser *saved);
  */
 extern Oid	dv_acting_override;
 
+/* copy.c: install the COPY hook (from _PG_init). */
+extern void dv_copy_init(void);
+
 /* Refuse a write from inside a security-restricted operation (42501). */
 extern void dv_refuse_in_restricted_operation(const char *what);
 

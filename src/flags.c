@@ -1,0 +1,169 @@
+/*
+ * flags.c — changing flags (RULES.md §1, §5) and the protected-target
+ * question (§5: staff and requesters may know, clinics never).
+ *
+ * A flag change is an UPDATE of the enrollment, made as the owner on the
+ * caller's behalf, so that the one trigger in person.c audits it and keeps
+ * the person's effective state, whichever way a flag is changed.  The
+ * lookup of an enrollment by its insurance card, with the lock each caller
+ * needs, lives here and serves cards.c and provision.c too.
+ */
+#include "dvflag.h"
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "rules.h"
+
+#define ENROLLMENT_BY_CARD \
+	" FROM dvflag.enrollment e JOIN dvflag.person p ON p.link_no OPERATOR(pg_catalog.=) e.link_no" \
+	" WHERE e.insurer_no OPERATOR(pg_catalog.=) $1 AND e.number OPERATOR(pg_catalog.=) $3" \
+	"   AND e.branch OPERATOR(pg_catalog.=) $4"
+#define WITH_SYMBOL " AND e.symbol OPERATOR(pg_catalog.=) $2"
+#define WITHOUT_SYMBOL " AND e.symbol IS NULL AND $2::pg_catalog.text IS NULL"
+#define ENROLLMENT_COLUMNS "SELECT e.id, e.link_no, e.nd, e.sb, e.ar, p.sb_eff"
+
+/*
+ * The enrollment of an insurance card, by lock (DvCardLock) and by whether
+ * the card has a symbol.  DV_CARD_LOCK_PERSON_SHARE is for register_card:
+ * it locks the person's row FOR SHARE, so a registration waits for a
+ * concurrent flag change of the person (whose trigger holds the row FOR
+ * UPDATE) and then reads the committed sb_eff; and a flag change waits for
+ * a registration in progress.  Whichever commits first decides.
+ */
+#define CARD_PLAN(lock, symbol) \
+	{ENROLLMENT_COLUMNS ENROLLMENT_BY_CARD symbol lock, 4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}, NULL, false}
+static DvPlan find_enrollment[3][2] = {
+	[DV_CARD_LOCK_NONE] = {CARD_PLAN("", WITHOUT_SYMBOL), CARD_PLAN("", WITH_SYMBOL)},
+	[DV_CARD_LOCK_ENROLLMENT] = {CARD_PLAN(" FOR UPDATE OF e", WITHOUT_SYMBOL),
+								 CARD_PLAN(" FOR UPDATE OF e", WITH_SYMBOL)},
+	[DV_CARD_LOCK_PERSON_SHARE] = {CARD_PLAN(" FOR SHARE OF p", WITHOUT_SYMBOL),
+								   CARD_PLAN(" FOR SHARE OF p", WITH_SYMBOL)},
+};
+
+/* One plan per flag: the column name cannot be a parameter. */
+static DvPlan update_flag[3] = {
+	{"UPDATE dvflag.enrollment SET nd = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL, false},
+	{"UPDATE dvflag.enrollment SET sb = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL, false},
+	{"UPDATE dvflag.enrollment SET ar = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, {INT8OID, BOOLOID}, NULL, false},
+};
+static const char *const flag_names[3] = {"nd", "sb", "ar"};
+
+static DvPlan find_person = {
+	"SELECT p.nd_eff, p.sb_eff FROM dvflag.person p WHERE p.link_no OPERATOR(pg_catalog.=) $1",
+	1, {TEXTOID}, NULL, false
+};
+
+/*
+ * The enrollment of an insurance card (columns id, link_no, nd, sb, ar,
+ * sb_eff), with the lock the caller needs; NULL when there is none and
+ * missing_ok, else P0002.  SPI connected.
+ */
+HeapTuple
+dv_enrollment_of(const DvCardArgs *c, DvCardLock lock, bool missing_ok)
+{
+	Datum		values[4];
+	char		nulls[4];
+
+	dv_card_params(c, values, nulls);
+	dv_exec(&find_enrollment[lock][c->symbol != NULL], values, nulls, false, 0);
+	if (SPI_processed > 0)
+		return SPI_tuptable->vals[0];
+	if (missing_ok)
+		return NULL;
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("no enrollment with insurance card %s", dv_clip(dv_card_target(c))),
+			 errhint("Give insurer_no, symbol (NULL if none), number and branch exactly as on the card.")));
+}
+
+PG_FUNCTION_INFO_V1(dvflag_set_flag);
+/* set_flag(insurer_no, symbol, number, branch, flag, value, reason) */
+Datum
+dvflag_set_flag(PG_FUNCTION_ARGS)
+{
+	DvCardArgs	c = dv_card_args(fcinfo, 0);
+	char	   *flag = dv_required_text_arg(fcinfo, 4, "flag");
+	char	   *reason;
+	bool		value;
+	int			f;
+	HeapTuple	tup;
+	int64		id;
+	Datum		values[2];
+	Oid			caller = GetUserId();
+	DvSavedUser saved;
+
+	dv_refuse_in_restricted_operation("dvflag.set_flag()");
+	for (f = 0; f < 3; f++)
+		if (pg_strcasecmp(flag, flag_names[f]) == 0)
+			break;
+	if (f == 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown flag \"%.20s\"", flag),
+				 errhint("The flag is 'nd' (不開示該当), 'sb' (自己情報提供不可) or 'ar' (自動応答不可).")));
+	if (PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value must not be NULL"),
+				 errhint("Pass true to set the flag, false to clear it.")));
+	value = PG_GETARG_BOOL(5);
+	if (PG_ARGISNULL(6) || dv_text_is_blank(text_to_cstring(PG_GETARG_TEXT_PP(6))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a reason is required to change a flag"),
+				 errhint("Say why, e.g. the application received from the person.")));
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(6));
+
+	dv_become_owner(&saved);
+	dv_spi_connect();
+	if (!dv_may_act_for_insurer(caller, c.insurer_no))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for insurer %s", dv_clip(c.insurer_no)),
+				 errhint("Only dvflag_admin and the staff mapped to the insurer (dvflag.grant_insurer) may change its flags.")));
+	tup = dv_enrollment_of(&c, DV_CARD_LOCK_ENROLLMENT, false);
+	id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
+	if (dv_col_bool(tup, 3 + f) == value)
+	{
+		SPI_finish();
+		dv_restore_user(&saved);
+		PG_RETURN_BOOL(false);
+	}
+	values[0] = Int64GetDatum(id);
+	values[1] = BoolGetDatum(value);
+	dv_reason_override = reason;
+	dv_acting_override = caller;
+	PG_TRY();
+	{
+		dv_exec(&update_flag[f], values, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		dv_reason_override = NULL;
+		dv_acting_override = InvalidOid;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	dv_restore_user(&saved);
+	PG_RETURN_BOOL(true);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_protected);
+/* protected(link_no): ND_eff(P) OR SB_eff(P); false for an unknown person. */
+Datum
+dvflag_protected(PG_FUNCTION_ARGS)
+{
+	char	   *link_no = dv_required_text_arg(fcinfo, 0, "link_no");
+	Datum		arg = CStringGetTextDatum(link_no);
+	bool		result = false;
+
+	dv_spi_connect();
+	dv_exec(&find_person, &arg, NULL, true, 1);
+	if (SPI_processed == 1)
+		result = dv_hide_address(dv_col_bool(SPI_tuptable->vals[0], 1),
+								 dv_col_bool(SPI_tuptable->vals[0], 2));
+	SPI_finish();
+	PG_RETURN_BOOL(result);
+}
