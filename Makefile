@@ -23,6 +23,9 @@ DATA        = extension/$(EXTENSION)--1.0.sql $(wildcard extension/$(EXTENSION)-
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
 PG_CFLAGS   = -Wall -Wextra -Werror
 
+# Rebuild an object when a header it includes changes.
+autodepend = yes
+
 # PostgreSQL 15's pg_config when installed, else the one on PATH.  Without
 # any (a fresh machine), only the demo and test targets exist: they install
 # PostgreSQL 15 first.

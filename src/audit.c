@@ -214,7 +214,7 @@ dvflag_refuse_change(PG_FUNCTION_ARGS)
 		elog(ERROR, "dvflag_refuse_change: not called as a trigger");
 	rel = RelationGetRelationName(td->tg_relation);
 	/* the retention purge's own row deletions (purge.c), and nothing else */
-	if (dv_purging && TRIGGER_FIRED_BY_DELETE(td->tg_event) && TRIGGER_FIRED_FOR_ROW(td->tg_event))
+	if (dv_behalf && dv_behalf->purging && TRIGGER_FIRED_BY_DELETE(td->tg_event) && TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		return PointerGetDatum(td->tg_trigtuple);
 	if (strcmp(rel, "audit") == 0 || strcmp(rel, "provision_record") == 0 ||
 		strcmp(rel, "provision_mark") == 0)

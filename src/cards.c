@@ -126,42 +126,34 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 	char	   *card_serial = dv_required_text_arg(fcinfo, 0, "card_serial");
 	char	   *reason = dv_required_text_arg(fcinfo, 1, "reason");
 	Datum		values[2];
-	char	   *link_no;
-	bool		stopped;
-	bool		is_admin;
-	Datum		staff_of = (Datum) 0;
+	char	   *link_no = NULL;
+	bool		stopped = false;
+	bool		all;
+	Datum		scope;
 	StringInfoData d;
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
+	const char *what = psprintf("stop card %s", dv_clip(card_serial));
+	const char *hint = "Only dvflag_admin and staff of one of the card holder's insurers may stop a card.";
 
 	dv_refuse_in_restricted_operation("dvflag.stop_card()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	is_admin = dv_role_has(caller, DV_ROLE_ADMIN);
-	if (!is_admin)
-	{
-		/* rights before existence: staff of no insurer learn nothing */
-		staff_of = dv_insurers_of(caller);
-		if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(staff_of)),
-						   ARR_DIMS(DatumGetArrayTypeP(staff_of))) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to stop card %s", dv_clip(card_serial)),
-					 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
-	}
+	dv_act_begin(&act);
+	/* rights before existence: staff of no insurer learn nothing */
+	scope = dv_require_right(act.caller, DV_RIGHT_SOME_INSURER, NULL, what, &all);
 	values[0] = CStringGetTextDatum(card_serial);
 	dv_exec(&find_card, values, NULL, false, 0);
-	if (SPI_processed == 0)
+	if (SPI_processed == 1)
+	{
+		link_no = dv_col_text(SPI_tuptable->vals[0], 1);
+		stopped = dv_col_bool(SPI_tuptable->vals[0], 2);
+	}
+	/* staff: an unknown card and another insurer's card answer alike */
+	if (!all && (link_no == NULL || !dv_person_at(link_no, scope)))
+		dv_permission_denied(what, hint);
+	if (link_no == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no card with serial %s", dv_clip(card_serial))));
-	link_no = dv_col_text(SPI_tuptable->vals[0], 1);
-	stopped = dv_col_bool(SPI_tuptable->vals[0], 2);
-	if (!is_admin && !dv_person_at(link_no, staff_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to stop card %s", dv_clip(card_serial)),
-				 errhint("Only dvflag_admin and staff of one of the card holder's insurers may stop a card.")));
+				 errmsg("no card with serial %s", dv_clip(card_serial)),
+				 errhint("Give the certificate serial of a registered card.")));
 	if (!stopped)
 	{
 		values[1] = CStringGetTextDatum(reason);
@@ -171,10 +163,9 @@ dvflag_stop_card(PG_FUNCTION_ARGS)
 		dv_json_field_text(&d, "link_no", link_no);
 		dv_json_field_text(&d, "reason", reason);
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_TABLE, caller, "card_stop", card_serial, d.data);
+		dv_audit(DV_AUDIT_TABLE, act.caller, "card_stop", card_serial, d.data);
 	}
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	PG_RETURN_VOID();
 }
 
@@ -277,26 +268,19 @@ dvflag_remove_proxy_for(PG_FUNCTION_ARGS)
 	char	   *principal = dv_required_text_arg(fcinfo, 0, "principal_link_no");
 	char	   *agent = dv_required_text_arg(fcinfo, 1, "agent_link_no");
 	char	   *reason = dv_required_text_arg(fcinfo, 2, "reason");
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Datum		values[2];
 	bool		removed;
 
 	dv_refuse_in_restricted_operation("dvflag.remove_proxy_for()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	if (!dv_may_act_for_person(caller, principal))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to remove a proxy of %s", dv_clip(principal)),
-				 errhint("Only dvflag_admin and staff of one of the principal's insurers may.")));
+	dv_act_begin(&act);
+	dv_require_right(act.caller, DV_RIGHT_PERSON, principal, "remove a proxy of", NULL);
 	values[0] = CStringGetTextDatum(principal);
 	values[1] = CStringGetTextDatum(agent);
 	dv_exec(&delete_proxy, values, NULL, false, 0);
 	removed = SPI_processed > 0;
 	if (removed)
-		audit_proxy(caller, "proxy_remove", principal, agent, reason);
-	SPI_finish();
-	dv_restore_user(&saved);
+		audit_proxy(act.caller, "proxy_remove", principal, agent, reason);
+	dv_act_end(&act);
 	PG_RETURN_BOOL(removed);
 }

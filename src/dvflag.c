@@ -23,8 +23,6 @@ PG_MODULE_MAGIC;
 char	   *dv_reason_setting = NULL;
 char	   *dv_client_setting = NULL;
 int			dv_request_validity = 7 * 24 * 60;
-const char *dv_reason_override = NULL;
-Oid			dv_acting_override = InvalidOid;
 
 /* The audience roles of RULES.md §9: the one list (dvflag.audience_roles()). */
 static const char *const role_names[DV_ROLE_COUNT] = {
@@ -104,8 +102,9 @@ dv_relation_exists(const char *name)
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
 }
 
+/* Switch to the owner of schema dvflag (the extension's owner). */
 void
-dv_become_owner(DvSavedUser *saved)
+dv_become_owner(DvActing *a)
 {
 	HeapTuple	tup = SearchSysCache1(NAMESPACENAME, CStringGetDatum("dvflag"));
 	Oid			owner;
@@ -114,14 +113,49 @@ dv_become_owner(DvSavedUser *saved)
 		elog(ERROR, "dvflag: schema dvflag does not exist");
 	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
 	ReleaseSysCache(tup);
-	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
-	SetUserIdAndSecContext(owner, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	GetUserIdAndSecContext(&a->saved_userid, &a->saved_sec_context);
+	SetUserIdAndSecContext(owner, a->saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 }
 
 void
-dv_restore_user(const DvSavedUser *saved)
+dv_restore_user(const DvActing *a)
 {
-	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+	SetUserIdAndSecContext(a->saved_userid, a->saved_sec_context);
+}
+
+void
+dv_act_begin(DvActing *a)
+{
+	a->caller = GetUserId();
+	dv_become_owner(a);
+	dv_spi_connect();
+}
+
+void
+dv_act_end(DvActing *a)
+{
+	SPI_finish();
+	dv_restore_user(a);
+}
+
+const DvBehalf *dv_behalf = NULL;
+
+/* Call fn(arg) with 'b' as dv_behalf, and the previous one back after. */
+void
+dv_on_behalf(const DvBehalf *b, void (*fn) (void *arg), void *arg)
+{
+	const DvBehalf *outer = dv_behalf;
+
+	dv_behalf = b;
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_FINALLY();
+	{
+		dv_behalf = outer;
+	}
+	PG_END_TRY();
 }
 
 void
@@ -138,7 +172,7 @@ dv_refuse_in_restricted_operation(const char *what)
 char *
 dv_current_reason(void)
 {
-	const char *r = dv_reason_override ? dv_reason_override : dv_reason_setting;
+	const char *r = dv_behalf && dv_behalf->reason ? dv_behalf->reason : dv_reason_setting;
 
 	return dv_text_is_blank(r) ? NULL : pstrdup(r);
 }

@@ -2,13 +2,15 @@
  * dvflag.h — declarations shared by the server-side C files.
  *
  * Two kinds of SQL-callable functions, both with a pinned search_path:
- *   - SECURITY DEFINER: the read paths and the admin functions.  They make
- *     no decision that depends on who calls them beyond the EXECUTE grant.
- *   - SECURITY INVOKER ("acting" functions: set_flag, stop_card,
- *     remove_proxy_for, staff_insurers, the enrollment trigger): they decide
- *     by the role that is running when they are entered (GetUserId(), which a
- *     definer function of someone else's would have changed), then switch to
- *     the extension's owner in C for their SPI work (dv_become_owner).
+ *   - SECURITY DEFINER: those that make no decision depending on who calls
+ *     them beyond the EXECUTE grant (the read paths, the portal's writes,
+ *     the admin's disaster and mapping functions);
+ *   - SECURITY INVOKER, the "acting" functions (flags, card stops, proxies
+ *     removed by staff, information provision, inquiries, listings, purge,
+ *     staff_insurers, the enrollment trigger): they decide by the role that
+ *     is running when they are entered (GetUserId(), which a definer
+ *     function of someone else's would have changed), then switch to the
+ *     extension's owner in C for their SPI work (dv_act_begin).
  * "The login role" is GetSessionUserId().
  */
 #ifndef DVFLAG_H
@@ -32,9 +34,6 @@
 extern char *dv_reason_setting;
 extern char *dv_client_setting;
 
-/* A reason given by set_flag(), taking precedence over dvflag.reason. */
-extern const char *dv_reason_override;
-
 /* Audience roles, resolved once per backend (dvflag.c). */
 typedef enum DvRole
 {
@@ -57,20 +56,40 @@ extern bool dv_role_has(Oid user, DvRole role);
  */
 extern bool dv_relation_exists(const char *name);
 
-/* For acting functions: switch to the owner of schema dvflag; restore. */
-typedef struct DvSavedUser
+/*
+ * An acting function's call: the caller, taken on entry, and the user and
+ * security context it left for the extension's owner.  dv_act_begin()
+ * takes the caller, switches to the owner and connects SPI; dv_act_end()
+ * finishes SPI and switches back.  On an error the transaction's abort
+ * restores the user.
+ */
+typedef struct DvActing
 {
-	Oid			userid;
-	int			sec_context;
-} DvSavedUser;
-extern void dv_become_owner(DvSavedUser *saved);
-extern void dv_restore_user(const DvSavedUser *saved);
+	Oid			caller;
+	Oid			saved_userid;
+	int			saved_sec_context;
+} DvActing;
+extern void dv_act_begin(DvActing *a);
+extern void dv_act_end(DvActing *a);
+/* Only the switch, for code that manages SPI itself (the trigger). */
+extern void dv_become_owner(DvActing *a);
+extern void dv_restore_user(const DvActing *a);
 
 /*
- * The role to record as acting, when set_flag changes a flag on behalf of
- * its caller (the trigger then runs as the owner).  InvalidOid otherwise.
+ * A change made on someone's behalf: what an acting function tells the code
+ * its statements fire (the enrollment trigger, refuse_change()).  Set only
+ * for the length of one call through dv_on_behalf(); NULL otherwise, when
+ * the trigger records the role running the statement and dvflag.reason.
  */
-extern Oid	dv_acting_override;
+typedef struct DvBehalf
+{
+	const char *via;			/* what made the change: "set_flag", "purge" */
+	const char *reason;			/* the reason to record, over dvflag.reason */
+	Oid			role;			/* the role to record as acting */
+	bool		purging;		/* the retention purge's own deletions */
+} DvBehalf;
+extern const DvBehalf *dv_behalf;
+extern void dv_on_behalf(const DvBehalf *b, void (*fn) (void *arg), void *arg);
 
 /* copy.c: install the COPY hook (from _PG_init). */
 extern void dv_copy_init(void);
@@ -163,16 +182,32 @@ extern void dv_json_field_text(StringInfo buf, const char *key,
 extern void dv_json_field_raw(StringInfo buf, const char *key,
 							  const char *raw);
 
-/* admin.c: the insurer scope of a role (SPI connected, as the owner). */
-extern Datum dv_insurers_of(Oid role);	/* text[] */
+/*
+ * scope.c: the insurer scope of a role and the rights of callers (SPI
+ * connected, as the owner).  A scope is a text[] of insurer numbers, with
+ * 'all' true for dvflag_admin.
+ */
+typedef enum DvRight
+{
+	DV_RIGHT_SOME_INSURER,		/* staff of at least one insurer, or admin */
+	DV_RIGHT_INSURER,			/* admin, or staff mapped to that insurer */
+	DV_RIGHT_PERSON				/* admin, or staff of one of the person's insurers */
+} DvRight;
+
+/*
+ * The one check of a right: 42501 unless 'caller' has it for 'key' (an
+ * insurer number, a link_no, or NULL for DV_RIGHT_SOME_INSURER).  'what'
+ * completes "permission denied to ..." and the hint.  Returns the caller's
+ * scope, *all set when it is every insurer.
+ */
+extern Datum dv_require_right(Oid caller, DvRight right, const char *key,
+							  const char *what, bool *all);
+/* 42501 "permission denied to <what>", with the hint, and nothing else said. */
+extern pg_attribute_noreturn() void dv_permission_denied(const char *what, const char *hint);
 extern bool dv_insurer_in(const char *insurer_no, Datum insurers);
-extern bool dv_may_act_for_insurer(Oid caller, const char *insurer_no);
-extern bool dv_may_act_for_person(Oid caller, const char *link_no);
 extern bool dv_person_at(const char *link_no, Datum insurers);
 extern void dv_require_insurer(const char *insurer_no);	/* P0002 if none */
-/* The insurers a staff caller may act for, text[]; *all for admin; 42501 if none. */
-extern Datum dv_staff_scope(Oid caller, bool *all, const char *what);
-/* A staff listing over the caller's scope (admin.c: dv_staff_list). */
+/* A staff listing over the caller's scope (scope.c: dv_staff_list). */
 typedef bool (*DvListRow) (HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls);
 extern void dv_staff_list(FunctionCallInfo fcinfo, DvPlan *all_plan, DvPlan *scoped_plan,
 						  const char *what, int natts, DvListRow row);
@@ -186,8 +221,7 @@ typedef enum DvCardLock
 } DvCardLock;
 extern HeapTuple dv_enrollment_of(const DvCardArgs *c, DvCardLock lock, bool missing_ok);
 
-/* purge.c: retention settings, and "the purge is deleting" for refuse_change. */
-extern bool dv_purging;
+/* purge.c: retention settings. */
 extern int	dv_enrollment_retention_years;
 extern int	dv_record_retention_years;
 extern int	dv_audit_retention_years;

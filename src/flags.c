@@ -78,6 +78,21 @@ dv_enrollment_of(const DvCardArgs *c, DvCardLock lock, bool missing_ok)
 			 errhint("Give insurer_no, symbol (NULL if none), number and branch exactly as on the card.")));
 }
 
+/* The UPDATE of one flag, run on the caller's behalf. */
+typedef struct FlagUpdate
+{
+	DvPlan	   *plan;
+	Datum		values[2];
+} FlagUpdate;
+
+static void
+run_flag_update(void *arg)
+{
+	FlagUpdate *u = arg;
+
+	dv_exec(u->plan, u->values, NULL, false, 0);
+}
+
 PG_FUNCTION_INFO_V1(dvflag_set_flag);
 /* set_flag(insurer_no, symbol, number, branch, flag, value, reason) */
 Datum
@@ -90,9 +105,9 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 	int			f;
 	HeapTuple	tup;
 	int64		id;
-	Datum		values[2];
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
+	DvBehalf	behalf = {"set_flag", NULL, InvalidOid, false};
+	FlagUpdate	u;
 
 	dv_refuse_in_restricted_operation("dvflag.set_flag()");
 	for (f = 0; f < 3; f++)
@@ -116,37 +131,22 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 				 errhint("Say why, e.g. the application received from the person.")));
 	reason = text_to_cstring(PG_GETARG_TEXT_PP(6));
 
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	if (!dv_may_act_for_insurer(caller, c.insurer_no))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for insurer %s", dv_clip(c.insurer_no)),
-				 errhint("Only dvflag_admin and the staff mapped to the insurer (dvflag.grant_insurer) may change its flags.")));
+	dv_act_begin(&act);
+	dv_require_right(act.caller, DV_RIGHT_INSURER, c.insurer_no, "change its flags", NULL);
 	tup = dv_enrollment_of(&c, DV_CARD_LOCK_ENROLLMENT, false);
 	id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
 	if (dv_col_bool(tup, 3 + f) == value)
 	{
-		SPI_finish();
-		dv_restore_user(&saved);
+		dv_act_end(&act);
 		PG_RETURN_BOOL(false);
 	}
-	values[0] = Int64GetDatum(id);
-	values[1] = BoolGetDatum(value);
-	dv_reason_override = reason;
-	dv_acting_override = caller;
-	PG_TRY();
-	{
-		dv_exec(&update_flag[f], values, NULL, false, 0);
-	}
-	PG_FINALLY();
-	{
-		dv_reason_override = NULL;
-		dv_acting_override = InvalidOid;
-	}
-	PG_END_TRY();
-	SPI_finish();
-	dv_restore_user(&saved);
+	u.plan = &update_flag[f];
+	u.values[0] = Int64GetDatum(id);
+	u.values[1] = BoolGetDatum(value);
+	behalf.reason = reason;
+	behalf.role = act.caller;
+	dv_on_behalf(&behalf, run_flag_update, &u);
+	dv_act_end(&act);
 	PG_RETURN_BOOL(true);
 }
 

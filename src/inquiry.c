@@ -61,8 +61,7 @@ dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
 	char	   *folded;
 	size_t		folded_len;
 	int16		sex;
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Datum		args[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	bool		all;
@@ -97,14 +96,11 @@ dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	dv_audit_require_log();
 
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	if (!dv_role_has(caller, DV_ROLE_INSURER) && !superuser_arg(caller))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to answer an inquiry"),
-				 errhint("Inquiries are answered by insurer staff, within their own insurers.")));
-	args[3] = dv_staff_scope(caller, &all, "answer an inquiry");
+	dv_act_begin(&act);
+	if (!dv_role_has(act.caller, DV_ROLE_INSURER) && !superuser_arg(act.caller))
+		dv_permission_denied("answer an inquiry",
+							 "Inquiries are answered by insurer staff, within their own insurers.");
+	args[3] = dv_require_right(act.caller, DV_RIGHT_SOME_INSURER, NULL, "answer an inquiry", &all);
 	args[0] = PG_GETARG_DATUM(1);
 	args[1] = CStringGetTextDatum(folded);
 	args[2] = Int16GetDatum(sex);
@@ -150,10 +146,9 @@ dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
 	dv_json_field_text(&d, "status", status);
 	dv_json_field_raw(&d, "count", psprintf(UINT64_FORMAT, n));
 	appendStringInfoChar(&d, '}');
-	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, caller, "inquiry_without_my_number", NULL, d.data);
+	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, act.caller, "inquiry_without_my_number", NULL, d.data);
 
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, rnulls);
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	return (Datum) 0;
 }

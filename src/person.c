@@ -15,7 +15,8 @@
  *      correction of dates or link_no, a removal) is refused without a
  *      reason too, whichever column caused it.
  * The trigger is SECURITY INVOKER: it takes the acting role on entry and
- * runs its SPI as the owner (dv_become_owner).
+ * runs its SPI as the owner (dv_become_owner).  A change made on someone's
+ * behalf (set_flag, purge: dv_behalf) records that role, reason and "via".
  *
  * Concurrency: before reading P's enrollments the trigger locks P's row in
  * dvflag.person (FOR UPDATE, persons in "C" order, so two statements never
@@ -806,17 +807,17 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	TriggerEvent ev;
 	const char *statement;
 	Oid			acting;
-	DvSavedUser saved;
+	DvActing	owner;
 	TransitionPass t = {0};
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		elog(ERROR, "dvflag_enrollment_changed: must be an AFTER ... FOR EACH STATEMENT trigger");
 	ev = td->tg_event;
-	acting = OidIsValid(dv_acting_override) ? dv_acting_override : GetUserId();
+	acting = dv_behalf ? dv_behalf->role : GetUserId();
 	enrollment_cols(td->tg_relation, &t.cols);
 
-	dv_become_owner(&saved);
+	dv_become_owner(&owner);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dvflag: SPI_connect failed");
 	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
@@ -824,7 +825,7 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_INSERT(ev))
 	{
-		statement = dv_reason_override ? "set_flag" : "INSERT";
+		statement = dv_behalf ? dv_behalf->via : "INSERT";
 		for_each_row(td->tg_newtable, td->tg_relation, row_inserted_or_deleted, &t);
 		audit_flag_changes(t.changes, statement, acting);
 		recompute_inserted(statement, acting);
@@ -833,7 +834,7 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	{
 		HASHCTL		ctl;
 
-		statement = dv_reason_override ? "set_flag" : "UPDATE";
+		statement = dv_behalf ? dv_behalf->via : "UPDATE";
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(OldFlags);
 		ctl.hcxt = CurrentMemoryContext;
@@ -856,7 +857,7 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	}
 
 	SPI_finish();
-	dv_restore_user(&saved);
+	dv_restore_user(&owner);
 	return PointerGetDatum(NULL);
 }
 

@@ -392,8 +392,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	DvCardArgs	c = dv_card_args(fcinfo, 0);
 	char	   *item_code = item_code_arg(fcinfo, 4);
 	bool		ndc = bool_arg(fcinfo, 5, "ndc");
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Datum		args[11];
 	char		nulls[11];
 	HeapTuple	tup;
@@ -404,15 +403,14 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	StringInfoData d;
 
 	dv_refuse_in_restricted_operation("dvflag.request_information()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
+	dv_act_begin(&act);
 	dv_require_insurer(c.insurer_no);
 
 	memset(&r, 0, sizeof(r));
 	r.insurer_no = c.insurer_no;
 	r.item_code = item_code;
 	r.ndc = ndc;
-	r.requester_role = caller;
+	r.requester_role = act.caller;
 	tup = dv_enrollment_of(&c, DV_CARD_LOCK_NONE, true);
 	if (tup != NULL)
 	{
@@ -422,7 +420,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	}
 
 	args[0] = Int32GetDatum(dv_request_validity);
-	args[1] = CStringGetTextDatum(role_name(caller));
+	args[1] = CStringGetTextDatum(role_name(act.caller));
 	args[2] = (dv_client_setting && dv_client_setting[0]) ? CStringGetTextDatum(dv_client_setting) : (Datum) 0;
 	args[3] = CStringGetTextDatum(c.insurer_no);
 	args[4] = c.symbol ? CStringGetTextDatum(c.symbol) : (Datum) 0;
@@ -431,7 +429,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	args[7] = Int64GetDatum(r.enrollment_id);
 	args[8] = CStringGetTextDatum(item_code);
 	args[9] = BoolGetDatum(ndc);
-	args[10] = ObjectIdGetDatum(caller);
+	args[10] = ObjectIdGetDatum(act.caller);
 	memset(nulls, ' ', sizeof(nulls));
 	nulls[2] = args[2] ? ' ' : 'n';
 	nulls[4] = c.symbol ? ' ' : 'n';
@@ -445,13 +443,13 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 	dv_json_field_text(&d, "item_code", item_code);
 	dv_json_field_raw(&d, "ndc", ndc ? "true" : "false");
 	appendStringInfoChar(&d, '}');
-	dv_audit(DV_AUDIT_TABLE, caller, "information_request", dv_card_target(&c), d.data);
+	dv_audit(DV_AUDIT_TABLE, act.caller, "information_request", dv_card_target(&c), d.data);
 
 	if (!r.has_enrollment)
 	{
 		/* nobody to route the request to: 機関別符号未発行 */
 		status = "no_agency_code";
-		record_id = complete(&r, status, false, (Datum) 0, DV_MARK_AS_REQUIRED, NULL, NULL, caller);
+		record_id = complete(&r, status, false, (Datum) 0, DV_MARK_AS_REQUIRED, NULL, NULL, act.caller);
 	}
 	else
 	{
@@ -469,13 +467,12 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 				status = "provided";
 				content = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool){0});
 			}
-			record_id = complete(&r, status, false, content, DV_MARK_AS_REQUIRED, NULL, NULL, caller);
+			record_id = complete(&r, status, false, content, DV_MARK_AS_REQUIRED, NULL, NULL, act.caller);
 		}
 	}
 	if (content)
 		content = SPI_datumTransfer(content, false, -1);
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	PG_RETURN_DATUM(answer_datum(fcinfo, r.id, status, content, record_id != 0, record_id));
 }
 
@@ -485,8 +482,7 @@ Datum
 dvflag_request_answer(PG_FUNCTION_ARGS)
 {
 	int64		id = id_arg(fcinfo, 0, "request_id");
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Request		r;
 	Datum		arg = Int64GetDatum(id);
 	HeapTuple	tup;
@@ -496,18 +492,17 @@ dvflag_request_answer(PG_FUNCTION_ARGS)
 				record;
 	bool		has_record;
 
-	dv_become_owner(&saved);
-	dv_spi_connect();
+	dv_act_begin(&act);
 	r = read_request(id);
 	/* another requester's request does not exist, as far as this one knows */
-	if (r.requester_role != caller && !dv_role_has(caller, DV_ROLE_ADMIN))
+	if (r.requester_role != act.caller && !dv_role_has(act.caller, DV_ROLE_ADMIN))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("no request with id " INT64_FORMAT, id)));
 	if (strcmp(r.status, "pending") == 0 && r.expired)
 	{
 		dv_refuse_in_restricted_operation("dvflag.request_answer()");
-		complete(&r, "expired", false, (Datum) 0, DV_MARK_AS_REQUIRED, NULL, NULL, caller);
+		complete(&r, "expired", false, (Datum) 0, DV_MARK_AS_REQUIRED, NULL, NULL, act.caller);
 	}
 	dv_exec(&read_answer, &arg, NULL, false, 0);
 	tup = SPI_tuptable->vals[0];
@@ -517,8 +512,7 @@ dvflag_request_answer(PG_FUNCTION_ARGS)
 	record = SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull);
 	has_record = !isnull;
 	status = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, status);
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	PG_RETURN_DATUM(answer_datum(fcinfo, id, status, content, has_record,
 								 has_record ? DatumGetInt64(record) : 0));
 }
@@ -556,13 +550,11 @@ request_to_answer(Oid caller, int64 id, const char *what)
 	Datum		staff_of;
 	Request		r;
 
-	staff_of = dv_staff_scope(caller, &all, what);
+	staff_of = dv_require_right(caller, DV_RIGHT_SOME_INSURER, NULL, what, &all);
 	r = read_request(id);
 	if (!all && !dv_insurer_in(r.insurer_no, staff_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to %s " INT64_FORMAT, what, id),
-				 errhint("Only dvflag_admin and the staff of insurer %s may.", r.insurer_no)));
+		dv_permission_denied(psprintf("%s " INT64_FORMAT, what, id),
+							 "Only dvflag_admin and the staff of the request's insurer may.");
 	if (strcmp(r.status, "pending") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -585,8 +577,7 @@ dvflag_approve_request(PG_FUNCTION_ARGS)
 	DvMarkChoice choice = PG_ARGISNULL(2) ? DV_MARK_AS_REQUIRED
 		: (PG_GETARG_BOOL(2) ? DV_MARK_ADD : DV_MARK_REMOVE);
 	char	   *override_reason = dv_optional_text_arg(fcinfo, 3);
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Request		r;
 	int64		record_id;
 
@@ -599,9 +590,8 @@ dvflag_approve_request(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("override_reason is only for removing a mark (mark => false)")));
 	dv_refuse_in_restricted_operation("dvflag.approve_request()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	r = request_to_answer(caller, id, "approve request");
+	dv_act_begin(&act);
+	r = request_to_answer(act.caller, id, "approve request");
 	if (content == (Datum) 0)
 	{
 		Datum		args[2] = {Int64GetDatum(r.enrollment_id), CStringGetTextDatum(r.item_code)};
@@ -614,9 +604,8 @@ dvflag_approve_request(PG_FUNCTION_ARGS)
 					 errhint("Pass the content to provide, or register it with dvflag.register_item_copy().")));
 		content = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool){0});
 	}
-	record_id = complete(&r, "provided", true, content, choice, override_reason, NULL, caller);
-	SPI_finish();
-	dv_restore_user(&saved);
+	record_id = complete(&r, "provided", true, content, choice, override_reason, NULL, act.caller);
+	dv_act_end(&act);
 	PG_RETURN_INT64(record_id);
 }
 
@@ -627,18 +616,15 @@ dvflag_decline_request(PG_FUNCTION_ARGS)
 {
 	int64		id = id_arg(fcinfo, 0, "request_id");
 	char	   *reason = dv_required_text_arg(fcinfo, 1, "reason");
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Request		r;
 	int64		record_id;
 
 	dv_refuse_in_restricted_operation("dvflag.decline_request()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	r = request_to_answer(caller, id, "decline request");
-	record_id = complete(&r, "declined", true, (Datum) 0, DV_MARK_AS_REQUIRED, NULL, reason, caller);
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_begin(&act);
+	r = request_to_answer(act.caller, id, "decline request");
+	record_id = complete(&r, "declined", true, (Datum) 0, DV_MARK_AS_REQUIRED, NULL, reason, act.caller);
+	dv_act_end(&act);
 	PG_RETURN_INT64(record_id);
 }
 
@@ -647,17 +633,15 @@ PG_FUNCTION_INFO_V1(dvflag_expire_requests);
 Datum
 dvflag_expire_requests(PG_FUNCTION_ARGS)
 {
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Datum		args[2];
 	bool		all;
 	int64	   *ids;
 	uint64		n;
 
 	dv_refuse_in_restricted_operation("dvflag.expire_requests()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	args[1] = dv_staff_scope(caller, &all, "expire requests");
+	dv_act_begin(&act);
+	args[1] = dv_require_right(act.caller, DV_RIGHT_SOME_INSURER, NULL, "expire requests", &all);
 	args[0] = BoolGetDatum(all);
 	dv_exec(&lock_expired_requests, args, NULL, false, 0);
 	n = SPI_processed;
@@ -669,10 +653,9 @@ dvflag_expire_requests(PG_FUNCTION_ARGS)
 	{
 		Request		r = read_request(ids[i]);
 
-		complete(&r, "expired", false, (Datum) 0, DV_MARK_AS_REQUIRED, NULL, NULL, caller);
+		complete(&r, "expired", false, (Datum) 0, DV_MARK_AS_REQUIRED, NULL, NULL, act.caller);
 	}
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	PG_RETURN_INT32((int32) n);
 }
 
@@ -687,8 +670,7 @@ dvflag_set_item_flag(PG_FUNCTION_ARGS)
 	bool		value = bool_arg(fcinfo, 3, "value");
 	char	   *reason = dv_required_text_arg(fcinfo, 4, "reason");
 	bool		is_nd = pg_strcasecmp(flag, "nd") == 0;
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	ItemFacts	f;
 	bool		old;
 	Datum		args[4];
@@ -701,13 +683,8 @@ dvflag_set_item_flag(PG_FUNCTION_ARGS)
 				 errmsg("unknown item flag \"%.20s\"", flag),
 				 errhint("An item carries 'nd' (不開示該当) or 'ar' (自動応答不可).")));
 	dv_refuse_in_restricted_operation("dvflag.set_item_flag()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	if (!dv_may_act_for_insurer(caller, insurer_no))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for insurer %s", dv_clip(insurer_no)),
-				 errhint("Only dvflag_admin and the staff mapped to the insurer may set its item flags.")));
+	dv_act_begin(&act);
+	dv_require_right(act.caller, DV_RIGHT_INSURER, insurer_no, "set its item flags", NULL);
 	args[0] = CStringGetTextDatum(insurer_no);
 	dv_require_insurer(insurer_no);
 	f = lock_facts(false, 0, insurer_no, item_code, true);
@@ -724,11 +701,10 @@ dvflag_set_item_flag(PG_FUNCTION_ARGS)
 		dv_json_field_raw(&d, "new", value ? "true" : "false");
 		dv_json_field_text(&d, "reason", reason);
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_TABLE, caller, "item_flag_change",
+		dv_audit(DV_AUDIT_TABLE, act.caller, "item_flag_change",
 				 psprintf("%s/%s", insurer_no, item_code), d.data);
 	}
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	PG_RETURN_BOOL(old != value);
 }
 
@@ -739,8 +715,7 @@ dvflag_register_item_copy(PG_FUNCTION_ARGS)
 {
 	DvCardArgs	c = dv_card_args(fcinfo, 0);
 	char	   *item_code = item_code_arg(fcinfo, 4);
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Datum		args[4];
 	HeapTuple	tup;
 	int64		enrollment_id;
@@ -751,13 +726,8 @@ dvflag_register_item_copy(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("content must not be NULL")));
 	dv_refuse_in_restricted_operation("dvflag.register_item_copy()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	if (!dv_may_act_for_insurer(caller, c.insurer_no))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for insurer %s", dv_clip(c.insurer_no)),
-				 errhint("Only dvflag_admin and the staff mapped to the insurer may register its 副本.")));
+	dv_act_begin(&act);
+	dv_require_right(act.caller, DV_RIGHT_INSURER, c.insurer_no, "register its 副本", NULL);
 	tup = dv_enrollment_of(&c, DV_CARD_LOCK_NONE, false);
 	enrollment_id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &(bool){0}));
 	args[0] = Int64GetDatum(enrollment_id);
@@ -769,9 +739,8 @@ dvflag_register_item_copy(PG_FUNCTION_ARGS)
 	dv_json_field_text(&d, "item_code", item_code);
 	dv_json_field_raw(&d, "enrollment_id", psprintf(INT64_FORMAT, enrollment_id));
 	appendStringInfoChar(&d, '}');
-	dv_audit(DV_AUDIT_TABLE, caller, "item_copy_registered", dv_card_target(&c), d.data);
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_audit(DV_AUDIT_TABLE, act.caller, "item_copy_registered", dv_card_target(&c), d.data);
+	dv_act_end(&act);
 	PG_RETURN_VOID();
 }
 
@@ -782,8 +751,7 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 {
 	int64		id = id_arg(fcinfo, 0, "record_id");
 	char	   *reason = dv_required_text_arg(fcinfo, 1, "reason");
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Datum		args[3];
 	bool		all;
 	char	   *insurer_no;
@@ -793,9 +761,8 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 	StringInfoData d;
 
 	dv_refuse_in_restricted_operation("dvflag.mark_record()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	staff_of = dv_staff_scope(caller, &all, "mark records");
+	dv_act_begin(&act);
+	staff_of = dv_require_right(act.caller, DV_RIGHT_SOME_INSURER, NULL, "mark records", &all);
 	args[0] = Int64GetDatum(id);
 	dv_exec(&find_record, args, NULL, false, 0);
 	if (SPI_processed == 0)
@@ -808,14 +775,11 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 	/* a mark only adds protection: the provider's staff, or the person's */
 	if (!all && !dv_insurer_in(insurer_no, staff_of) &&
 		!(person != NULL && dv_person_at(person, staff_of)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to mark record " INT64_FORMAT, id),
-				 errhint("Only dvflag_admin, the staff of the providing insurer %s and staff of the person's insurers may.",
-						 insurer_no)));
+		dv_permission_denied(psprintf("mark record " INT64_FORMAT, id),
+							 "Only dvflag_admin, the staff of the providing insurer and staff of the person's insurers may.");
 	if (!marked)
 	{
-		args[1] = CStringGetTextDatum(role_name(caller));
+		args[1] = CStringGetTextDatum(role_name(act.caller));
 		args[2] = CStringGetTextDatum(reason);
 		dv_exec(&insert_mark, args, NULL, false, 0);
 		initStringInfo(&d);
@@ -823,10 +787,9 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 		dv_json_field_raw(&d, "record_id", psprintf(INT64_FORMAT, id));
 		dv_json_field_text(&d, "reason", reason);
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_TABLE, caller, "provision_mark", psprintf("record " INT64_FORMAT, id), d.data);
+		dv_audit(DV_AUDIT_TABLE, act.caller, "provision_mark", psprintf("record " INT64_FORMAT, id), d.data);
 	}
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	PG_RETURN_BOOL(!marked);
 }
 
@@ -837,22 +800,16 @@ dvflag_mark_person_records(PG_FUNCTION_ARGS)
 {
 	char	   *link_no = dv_required_text_arg(fcinfo, 0, "link_no");
 	char	   *reason = dv_required_text_arg(fcinfo, 1, "reason");
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Datum		args[3];
 	uint64		n;
 	StringInfoData d;
 
 	dv_refuse_in_restricted_operation("dvflag.mark_person_records()");
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	if (!dv_may_act_for_person(caller, link_no))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to mark the records of %s", dv_clip(link_no)),
-				 errhint("Only dvflag_admin and staff of one of the person's insurers may.")));
+	dv_act_begin(&act);
+	dv_require_right(act.caller, DV_RIGHT_PERSON, link_no, "mark the records of", NULL);
 	args[0] = CStringGetTextDatum(link_no);
-	args[1] = CStringGetTextDatum(role_name(caller));
+	args[1] = CStringGetTextDatum(role_name(act.caller));
 	args[2] = CStringGetTextDatum(reason);
 	dv_exec(&mark_person, args, NULL, false, 0);
 	n = SPI_processed;
@@ -863,9 +820,8 @@ dvflag_mark_person_records(PG_FUNCTION_ARGS)
 		dv_json_field_raw(&d, "records", psprintf(UINT64_FORMAT, n));
 		dv_json_field_text(&d, "reason", reason);
 		appendStringInfoChar(&d, '}');
-		dv_audit(DV_AUDIT_TABLE, caller, "provision_mark", link_no, d.data);
+		dv_audit(DV_AUDIT_TABLE, act.caller, "provision_mark", link_no, d.data);
 	}
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	PG_RETURN_INT32((int32) n);
 }

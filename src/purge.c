@@ -13,8 +13,8 @@
  *     and never shorter than the records they speak of).
  * The periods are superuser settings, so that nobody else can shorten
  * them.  The audit and the provision records are append-only; only this
- * function deletes from them, through dv_purging, which refuse_change()
- * honours while the purge's own statements run.  The purge is audited.
+ * function deletes from them, on the admin's behalf (dv_behalf, purging),
+ * which refuse_change() honours while the purge's own statements run.  The purge is audited.
  */
 #include "dvflag.h"
 
@@ -27,7 +27,6 @@
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
-bool		dv_purging = false;
 int			dv_enrollment_retention_years = 20;
 int			dv_record_retention_years = 7;
 int			dv_audit_retention_years = 20;
@@ -87,6 +86,35 @@ run_purge(DvPlan *plan, Datum cutoff)
 	return SPI_processed;
 }
 
+/* The cutoffs of one purge, and where it counts what went. */
+typedef struct Cutoffs
+{
+	Datum		enrollment_day;
+	Datum		record;
+	Datum		audit;
+	uint64	   *count;
+} Cutoffs;
+
+/*
+ * The deletions, run on the admin's behalf: the enrollment trigger records
+ * the purge's reason, and refuse_change() lets its row deletions of the
+ * append-only tables through (and nothing else).
+ */
+static void
+purge_rows(void *arg)
+{
+	Cutoffs    *cut = arg;
+
+	cut->count[1] = run_purge(&purge_enrollments, cut->enrollment_day);
+	cut->count[2] = run_purge(&purge_marks, cut->record);
+	cut->count[3] = run_purge(&purge_records, cut->record);
+	cut->count[4] = run_purge(&purge_requests, cut->record);
+	/* a database not yet updated to 1.3 has no refusal table */
+	cut->count[5] = dv_relation_exists("registration_refusal")
+		? run_purge(&purge_refusals, cut->audit) : 0;
+	cut->count[6] = run_purge(&purge_audit, cut->audit);
+}
+
 PG_FUNCTION_INFO_V1(dvflag_purge);
 /* purge(): what is past its retention, with the counts of what went. */
 Datum
@@ -94,7 +122,9 @@ dvflag_purge(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
+	DvBehalf	behalf = {"purge", NULL, caller, true};
+	Cutoffs		cut;
 	TimestampTz enrollment_cut = years_ago(dv_enrollment_retention_years);
 	TimestampTz record_cut = years_ago(dv_record_retention_years);
 	TimestampTz audit_cut = years_ago(Max(dv_audit_retention_years,
@@ -110,39 +140,20 @@ dvflag_purge(PG_FUNCTION_ARGS)
 
 	dv_refuse_in_restricted_operation("dvflag.purge()");
 	if (!dv_role_has(caller, DV_ROLE_ADMIN))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to purge"),
-				 errhint("Only dvflag_admin purges, and only what is past the retention settings.")));
+		dv_permission_denied("purge", "Only dvflag_admin purges, and only what is past the retention settings.");
 	dv_audit_require_log();
 	InitMaterializedSRF(fcinfo, 0);
 	reason = psprintf("retention purge: enrollments lost before %s",
 					  DatumGetCString(DirectFunctionCall1(date_out, enrollment_day)));
 
-	dv_become_owner(&saved);
-	dv_spi_connect();
+	dv_act_begin(&act);
 	count[0] = run_purge(&keep_nd, enrollment_day);
-	dv_reason_override = reason;
-	dv_acting_override = caller;
-	dv_purging = true;
-	PG_TRY();
-	{
-		count[1] = run_purge(&purge_enrollments, enrollment_day);
-		count[2] = run_purge(&purge_marks, TimestampTzGetDatum(record_cut));
-		count[3] = run_purge(&purge_records, TimestampTzGetDatum(record_cut));
-		count[4] = run_purge(&purge_requests, TimestampTzGetDatum(record_cut));
-		/* a database not yet updated to 1.3 has no refusal table */
-		count[5] = dv_relation_exists("registration_refusal")
-			? run_purge(&purge_refusals, TimestampTzGetDatum(audit_cut)) : 0;
-		count[6] = run_purge(&purge_audit, TimestampTzGetDatum(audit_cut));
-	}
-	PG_FINALLY();
-	{
-		dv_purging = false;
-		dv_reason_override = NULL;
-		dv_acting_override = InvalidOid;
-	}
-	PG_END_TRY();
+	behalf.reason = reason;
+	cut.enrollment_day = enrollment_day;
+	cut.record = TimestampTzGetDatum(record_cut);
+	cut.audit = TimestampTzGetDatum(audit_cut);
+	cut.count = count;
+	dv_on_behalf(&behalf, purge_rows, &cut);
 
 	initStringInfo(&d);
 	appendStringInfoChar(&d, '{');
@@ -154,8 +165,7 @@ dvflag_purge(PG_FUNCTION_ARGS)
 		dv_json_field_raw(&d, what[i], psprintf(UINT64_FORMAT, count[i]));
 	appendStringInfoChar(&d, '}');
 	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, caller, "purge", NULL, d.data);
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 
 	for (int i = 0; i < (int) lengthof(what); i++)
 	{

@@ -49,8 +49,8 @@ static DvPlan delete_staff = {
 };
 
 /* The insurers that role may act for, as a text[] Datum (SPI connected). */
-Datum
-dv_insurers_of(Oid role)
+static Datum
+insurers_of(Oid role)
 {
 	Datum		arg = ObjectIdGetDatum(role);
 	Datum	   *items;
@@ -94,35 +94,52 @@ dv_insurer_in(const char *insurer_no, Datum insurers)
 	return false;
 }
 
-/* May 'caller' act for this insurer: admin, or staff mapped to it? */
-bool
-dv_may_act_for_insurer(Oid caller, const char *insurer_no)
+void
+dv_permission_denied(const char *what, const char *hint)
 {
-	return dv_role_has(caller, DV_ROLE_ADMIN) || dv_insurer_in(insurer_no, dv_insurers_of(caller));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s", what),
+			 errhint("%s", hint)));
 }
 
-/* May 'caller' act for this person: admin, or staff of one of the person's insurers? */
-bool
-dv_may_act_for_person(Oid caller, const char *link_no)
-{
-	return dv_role_has(caller, DV_ROLE_ADMIN) || dv_person_at(link_no, dv_insurers_of(caller));
-}
-
-/* The insurers a staff caller may act for; 42501 when none (admin: all). */
+/*
+ * The one check of a right (dvflag.h).  Admin has every insurer; a
+ * caller's scope is the insurers mapped to a role it holds USAGE of.  The messages name what was asked, never whether another
+ * insurer's object exists.
+ */
 Datum
-dv_staff_scope(Oid caller, bool *all, const char *what)
+dv_require_right(Oid caller, DvRight right, const char *key, const char *what, bool *all)
 {
-	Datum		insurers;
+	Datum		scope = insurers_of(caller);
+	bool		admin = dv_role_has(caller, DV_ROLE_ADMIN);
 
-	*all = dv_role_has(caller, DV_ROLE_ADMIN);
-	insurers = dv_insurers_of(caller);
-	if (!*all && ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(insurers)),
-								ARR_DIMS(DatumGetArrayTypeP(insurers))) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to %s", what),
-				 errhint("Only dvflag_admin and staff mapped to an insurer (dvflag.grant_insurer) may.")));
-	return insurers;
+	if (all)
+		*all = admin;
+	if (admin)
+		return scope;
+	switch (right)
+	{
+		case DV_RIGHT_SOME_INSURER:
+			if (ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(scope)),
+							   ARR_DIMS(DatumGetArrayTypeP(scope))) == 0)
+				dv_permission_denied(what, "Only dvflag_admin and staff mapped to an insurer (dvflag.grant_insurer) may.");
+			break;
+		case DV_RIGHT_INSURER:
+			if (!dv_insurer_in(key, scope))
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied for insurer %s", dv_clip(key)),
+						 errhint("Only dvflag_admin and the staff mapped to the insurer (dvflag.grant_insurer) may %s.",
+								 what)));
+			break;
+		case DV_RIGHT_PERSON:
+			if (!dv_person_at(key, scope))
+				dv_permission_denied(psprintf("%s %s", what, dv_clip(key)),
+									 "Only dvflag_admin and staff of one of the person's insurers may.");
+			break;
+	}
+	return scope;
 }
 
 /* Is the person enrolled at one of these insurers (a text[] Datum)? */
@@ -195,12 +212,10 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 {
 	Datum		result;
 	MemoryContext outer = CurrentMemoryContext;
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	result = dv_insurers_of(caller);
+	dv_act_begin(&act);
+	result = insurers_of(act.caller);
 	/* copy out of the SPI context before SPI_finish frees it */
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);
@@ -209,8 +224,7 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(spi);
 		result = PointerGetDatum(copy);
 	}
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 	PG_RETURN_DATUM(result);
 }
 
@@ -225,8 +239,7 @@ dv_staff_list(FunctionCallInfo fcinfo, DvPlan *all_plan, DvPlan *scoped_plan, co
 			  int natts, DvListRow row)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			caller = GetUserId();
-	DvSavedUser saved;
+	DvActing	act;
 	Datum		args[2];
 	bool		all;
 	Datum	   *values;
@@ -238,14 +251,12 @@ dv_staff_list(FunctionCallInfo fcinfo, DvPlan *all_plan, DvPlan *scoped_plan, co
 			 rsinfo->setDesc->natts, natts);
 	values = palloc(sizeof(Datum) * natts);
 	nulls = palloc(sizeof(bool) * natts);
-	dv_become_owner(&saved);
-	dv_spi_connect();
-	args[1] = dv_staff_scope(caller, &all, what);
+	dv_act_begin(&act);
+	args[1] = dv_require_right(act.caller, DV_RIGHT_SOME_INSURER, NULL, what, &all);
 	args[0] = BoolGetDatum(all);
 	dv_exec(all ? all_plan : scoped_plan, args, NULL, true, 0);
 	for (uint64 i = 0; i < SPI_processed; i++)
 		if (row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls))
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	SPI_finish();
-	dv_restore_user(&saved);
+	dv_act_end(&act);
 }

@@ -5,7 +5,7 @@
 -- The table constraints refuse malformed rows (23514, 23505).
 -- A = 01130012, B = 06132013, C = 131136 (test/fixtures/worked_examples.sql).
 BEGIN;
-SELECT plan(247);
+SELECT plan(248);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_admin LOGIN IN ROLE dvflag_admin;
@@ -192,7 +192,7 @@ INSERT INTO cases (role, fn, sql, code, what) VALUES
   ('t_staff_a', 'stop_card', $$SELECT dvflag.stop_card('CARD-NO-FLAG', '')$$, '22023', 'reason empty'),
   ('t_staff_a', 'stop_card', $$SELECT dvflag.stop_card('CARD-NO-FLAG', '   ')$$, '22023', 'reason of spaces'),
   ('t_staff_a', 'stop_card', $$SELECT dvflag.stop_card('CARD-NO-FLAG', '　')$$, '22023', 'reason of U+3000'),
-  ('t_staff_a', 'stop_card', $$SELECT dvflag.stop_card('CARD-NOBODY', 'test')$$, 'P0002', 'unknown card'),
+  ('t_staff_a', 'stop_card', $$SELECT dvflag.stop_card('CARD-NOBODY', 'test')$$, '42501', 'unknown card: as another insurer''s card (no existence oracle)'),
   ('t_staff_a', 'protected', $$SELECT dvflag.protected(NULL)$$, '22023', 'link_no NULL'),
   ('t_staff_a', 'protected', $$SELECT dvflag.protected('')$$, '22023', 'link_no empty'),
   ('t_staff_a', 'protected', $$SELECT dvflag.protected('　')$$, '22023', 'link_no of U+3000'),
@@ -209,6 +209,7 @@ INSERT INTO cases (role, fn, sql, code, what) VALUES
   ('t_admin', 'declare_disaster', $$SELECT dvflag.declare_disaster(now(), now() + interval '1 day', '　')$$, '22023', 'note of U+3000'),
   ('t_admin', 'end_disaster', $$SELECT dvflag.end_disaster(NULL)$$, '22023', 'id NULL'),
   ('t_admin', 'end_disaster', $$SELECT dvflag.end_disaster(-1)$$, 'P0002', 'unknown id'),
+  ('t_admin', 'stop_card', $$SELECT dvflag.stop_card('CARD-NOBODY', 'test')$$, 'P0002', 'unknown card (admin sees every card)'),
   ('t_admin', 'end_disaster', $$SELECT dvflag.end_disaster(9223372036854775807)$$, 'P0002', 'unknown id (the greatest bigint)'),
   ('t_admin', 'grant_insurer', $$SELECT dvflag.grant_insurer(NULL, '01130012')$$, '22023', 'role NULL'),
   ('t_admin', 'grant_insurer', $$SELECT dvflag.grant_insurer('t_staff_a', NULL)$$, '22023', 'insurer_no NULL'),

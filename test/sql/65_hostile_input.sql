@@ -102,7 +102,7 @@ SELECT throws_ok($$SELECT dvflag.set_flag('01130012', 'A1', repeat('ア', 350000
 SELECT throws_ok($$SELECT dvflag.set_flag('01130012', repeat('ア', 350000), '1005', '00', 'nd', true, 'x')$$,
                  'P0002', NULL, 'set_flag: a 1 MB symbol -> P0002');
 SELECT throws_ok($$SELECT dvflag.stop_card(repeat('ア', 350000), 'x')$$,
-                 'P0002', NULL, 'stop_card: a 1 MB card serial -> P0002');
+                 '42501', NULL, 'stop_card: a 1 MB card serial -> 42501, as any card not of their insurers');
 RESET ROLE;
 SELECT is((SELECT length(detail->>'reason') FROM dvflag.audit
             WHERE action = 'flag_change' AND target = '01130012/A1/1005/00' AND detail->>'flag' = 'ar'),
