@@ -110,8 +110,8 @@ card_person(FunctionCallInfo fcinfo, bool portal)
  * Rows 1, 2 and 4: the person of an active card, or the principal of its
  * holder when a proxy relation exists; nothing otherwise.
  */
-static Datum
-card_path(FunctionCallInfo fcinfo, CardPath path)
+static void
+card_path(FunctionCallInfo fcinfo, int path)
 {
 	ReturnSetInfo *rsinfo = begin_result(fcinfo);
 	char	   *person = card_person(fcinfo, path != PATH_CLINIC_BY_CARD);
@@ -121,12 +121,12 @@ card_path(FunctionCallInfo fcinfo, CardPath path)
 	int32		today = 0;
 
 	if (person == NULL)
-		return (Datum) 0;
+		return;
 	flags = dv_person_flags(person);
 	if (!flags.found)
-		return (Datum) 0;		/* fail closed: no known state, no answer */
+		return;		/* fail closed: no known state, no answer */
 	if (path != PATH_PORTAL_SELF_INFO && !dv_card_paths_answer(flags.sb_eff))
-		return (Datum) 0;
+		return;
 	if (path == PATH_CLINIC_BY_CARD)
 		today = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
 													TimestampTzGetDatum(GetCurrentStatementStartTimestamp())));
@@ -144,6 +144,23 @@ card_path(FunctionCallInfo fcinfo, CardPath path)
 		if (show)
 			emit(rsinfo, &rows[i], ADDRESS_SHOWN);
 	}
+}
+
+/*
+ * Run a path's body with its reads kept out of the caller's buffer and WAL
+ * usage (store.h: DvQuiet); the scans keep the relations' counters.  Every
+ * kind of answer, "nothing" included, leaves the same statistics.
+ */
+typedef void (*PathBody) (FunctionCallInfo fcinfo, int variant);
+
+static Datum
+quietly(FunctionCallInfo fcinfo, PathBody body, int variant)
+{
+	DvQuiet		q;
+
+	dv_quiet_begin(&q);
+	body(fcinfo, variant);
+	dv_quiet_end(&q);
 	return (Datum) 0;
 }
 
@@ -152,7 +169,7 @@ PG_FUNCTION_INFO_V1(dvflag_portal_qualifications);
 Datum
 dvflag_portal_qualifications(PG_FUNCTION_ARGS)
 {
-	return card_path(fcinfo, PATH_PORTAL_QUALIFICATIONS);
+	return quietly(fcinfo, card_path, PATH_PORTAL_QUALIFICATIONS);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_portal_self_info);
@@ -160,7 +177,7 @@ PG_FUNCTION_INFO_V1(dvflag_portal_self_info);
 Datum
 dvflag_portal_self_info(PG_FUNCTION_ARGS)
 {
-	return card_path(fcinfo, PATH_PORTAL_SELF_INFO);
+	return quietly(fcinfo, card_path, PATH_PORTAL_SELF_INFO);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_clinic_by_card);
@@ -168,7 +185,29 @@ PG_FUNCTION_INFO_V1(dvflag_clinic_by_card);
 Datum
 dvflag_clinic_by_card(PG_FUNCTION_ARGS)
 {
-	return card_path(fcinfo, PATH_CLINIC_BY_CARD);
+	return quietly(fcinfo, card_path, PATH_CLINIC_BY_CARD);
+}
+
+static void
+portal_exchange_history(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
+{
+	ReturnSetInfo *rsinfo = begin_result(fcinfo);
+	char	   *person = card_person(fcinfo, true);
+	DvPersonFlags flags;
+	DvRecord   *records;
+	int			n;
+
+	if (person == NULL)
+		return;
+	/* while SB_eff holds, "no answer", as on row 1: a record names an insurer */
+	flags = dv_person_flags(person);
+	if (!flags.found || !dv_card_paths_answer(flags.sb_eff))
+		return;
+	n = dv_records_of(person, &records);
+	for (int i = 0; i < n; i++)
+		if (dv_exchange_shown(records[i].provided, records[i].nd_mark, records[i].mark_appended))
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+								 records[i].values, records[i].nulls);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_portal_exchange_history);
@@ -180,30 +219,11 @@ PG_FUNCTION_INFO_V1(dvflag_portal_exchange_history);
 Datum
 dvflag_portal_exchange_history(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = begin_result(fcinfo);
-	char	   *person = card_person(fcinfo, true);
-	DvPersonFlags flags;
-	DvRecord   *records;
-	int			n;
-
-	if (person == NULL)
-		return (Datum) 0;
-	/* while SB_eff holds, "no answer", as on row 1: a record names an insurer */
-	flags = dv_person_flags(person);
-	if (!flags.found || !dv_card_paths_answer(flags.sb_eff))
-		return (Datum) 0;
-	n = dv_records_of(person, &records);
-	for (int i = 0; i < n; i++)
-		if (dv_exchange_shown(records[i].provided, records[i].nd_mark, records[i].mark_appended))
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
-								 records[i].values, records[i].nulls);
-	return (Datum) 0;
+	return quietly(fcinfo, portal_exchange_history, 0);
 }
 
-PG_FUNCTION_INFO_V1(dvflag_clinic_by_insurance_card);
-/* Row 5: that enrollment; address and postcode NULL while hide_address(P). */
-Datum
-dvflag_clinic_by_insurance_card(PG_FUNCTION_ARGS)
+static void
+clinic_by_insurance_card(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 {
 	ReturnSetInfo *rsinfo = begin_result(fcinfo);
 	DvCardArgs	c = dv_card_args(fcinfo, 0);
@@ -211,12 +231,19 @@ dvflag_clinic_by_insurance_card(PG_FUNCTION_ARGS)
 	DvPersonFlags flags;
 
 	if (!dv_enrollment_by_card(&c, &e))
-		return (Datum) 0;
+		return;
 	flags = dv_person_flags(e.link_no);
 	if (!flags.found)
-		return (Datum) 0;		/* fail closed */
+		return;		/* fail closed */
 	emit(rsinfo, &e, dv_hide_address(flags.nd_eff, flags.sb_eff) ? ADDRESS_HIDDEN : ADDRESS_SHOWN);
-	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(dvflag_clinic_by_insurance_card);
+/* Row 5: that enrollment; address and postcode NULL while hide_address(P). */
+Datum
+dvflag_clinic_by_insurance_card(PG_FUNCTION_ARGS)
+{
+	return quietly(fcinfo, clinic_by_insurance_card, 0);
 }
 
 /* A fragment argument, folded; 22023 when shorter than 2 characters. */
@@ -296,12 +323,18 @@ criteria_json(FunctionCallInfo fcinfo, const char *outcome, int64 count)
 			continue;
 		if (i == 0)
 		{
-			/* ISO, whatever the session's DateStyle */
+			/* ISO, whatever the session's DateStyle; infinity as given */
 			char		buf[MAXDATELEN + 1];
 			struct pg_tm tm;
+			DateADT		d = PG_GETARG_DATEADT(0);
 
-			j2date(PG_GETARG_DATEADT(0) + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-			EncodeDateOnly(&tm, USE_ISO_DATES, buf);
+			if (DATE_NOT_FINITE(d))
+				EncodeSpecialDate(d, buf);
+			else
+			{
+				j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+				EncodeDateOnly(&tm, USE_ISO_DATES, buf);
+			}
 			v = pstrdup(buf);
 		}
 		else if (i == 5)
@@ -329,15 +362,8 @@ audit_search(FunctionCallInfo fcinfo, int channels, const char *outcome, int64 c
 	SPI_finish();
 }
 
-PG_FUNCTION_INFO_V1(dvflag_disaster_search);
-/*
- * Row 6: disaster mode.  name/kana exact after folding (each one given must
- * match), birth date exact, sex exact if given; then a candidate must match
- * a fragment: the insurer-name fragment, or the address fragment unless its
- * address is hidden (no address oracle).  At most 20 candidates.
- */
-Datum
-dvflag_disaster_search(PG_FUNCTION_ARGS)
+static void
+disaster_search(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 {
 	ReturnSetInfo *rsinfo = begin_result(fcinfo);
 	char	   *name,
@@ -434,5 +460,17 @@ dvflag_disaster_search(PG_FUNCTION_ARGS)
 	audit_search(fcinfo, DV_AUDIT_LOG | DV_AUDIT_TABLE, "answered", count);
 	for (int k = 0; k < count; k++)
 		emit(rsinfo, &rows[chosen[k]], shapes[k]);
-	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(dvflag_disaster_search);
+/*
+ * Row 6: disaster mode.  name/kana exact after folding (each one given must
+ * match), birth date exact, sex exact if given; then a candidate must match
+ * a fragment: the insurer-name fragment, or the address fragment unless its
+ * address is hidden (no address oracle).  At most 20 candidates.
+ */
+Datum
+dvflag_disaster_search(PG_FUNCTION_ARGS)
+{
+	return quietly(fcinfo, disaster_search, 0);
 }

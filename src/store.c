@@ -26,7 +26,9 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "executor/instrument.h"
 #include "executor/tuptable.h"
+#include "pgstat.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
@@ -171,6 +173,58 @@ load_catalog(void)
 	cat.valid = true;
 }
 
+/*
+ * Reads that leave no trace in the caller's statistics.  The counters of a
+ * relation (pg_stat_get_xact_numscans, _tuples_fetched, _blocks_hit, ...,
+ * callable by everyone, and later pg_stat_all_tables) would tell a caller
+ * how many rows a path read before it answered "nothing", so that an SB
+ * holder, an unknown card and a stopped one would differ (RULES.md §3 row 1).
+ * Each scan puts the counts of its relations back as they were before it;
+ * the read paths do the same with the buffer and WAL usage that EXPLAIN
+ * (ANALYZE, BUFFERS) and pg_stat_statements report (dv_quiet_begin/end).
+ * The pointers of the relation cache are never touched, only the counts.
+ */
+typedef struct DvCounts
+{
+	Relation	rel;
+	bool		had;			/* the relation had counts before the scan */
+	PgStat_TableCounts counts;
+} DvCounts;
+
+static void
+counts_save(DvCounts *c, Relation rel)
+{
+	c->rel = rel;
+	c->had = rel->pgstat_info != NULL;
+	if (c->had)
+		c->counts = rel->pgstat_info->t_counts;
+}
+
+static void
+counts_restore(const DvCounts *c)
+{
+	if (c->rel->pgstat_info == NULL)
+		return;
+	if (c->had)
+		c->rel->pgstat_info->t_counts = c->counts;
+	else
+		memset(&c->rel->pgstat_info->t_counts, 0, sizeof(PgStat_TableCounts));
+}
+
+void
+dv_quiet_begin(DvQuiet *q)
+{
+	q->buffers = pgBufferUsage;
+	q->wal = pgWalUsage;
+}
+
+void
+dv_quiet_end(const DvQuiet *q)
+{
+	pgBufferUsage = q->buffers;
+	pgWalUsage = q->wal;
+}
+
 /* An index scan in progress. */
 typedef struct DvScan
 {
@@ -178,6 +232,8 @@ typedef struct DvScan
 	Relation	idx;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
+	DvCounts	rel_counts;
+	DvCounts	idx_counts;
 } DvScan;
 
 /* Start an index scan; the keys get the index's collations. */
@@ -186,6 +242,8 @@ scan_begin(DvScan *s, int rel, int idx, ScanKey keys, int nkeys)
 {
 	s->rel = table_open(cat.oid[rel], AccessShareLock);
 	s->idx = index_open(cat.oid[idx], AccessShareLock);
+	counts_save(&s->rel_counts, s->rel);
+	counts_save(&s->idx_counts, s->idx);
 	for (int i = 0; i < nkeys; i++)
 		if (!(keys[i].sk_flags & SK_ISNULL))
 			keys[i].sk_collation = s->idx->rd_indcollation[keys[i].sk_attno - 1];
@@ -205,6 +263,8 @@ scan_end(DvScan *s)
 {
 	ExecDropSingleTupleTableSlot(s->slot);
 	index_endscan(s->scan);
+	counts_restore(&s->idx_counts);
+	counts_restore(&s->rel_counts);
 	index_close(s->idx, AccessShareLock);
 	table_close(s->rel, AccessShareLock);
 }
@@ -454,8 +514,11 @@ dv_disaster_declared(TimestampTz at)
 	TupleTableSlot *slot;
 	bool		declared = false;
 
+	DvCounts	counts;
+
 	load_catalog();
 	rel = table_open(cat.oid[R_DISASTER], AccessShareLock);
+	counts_save(&counts, rel);
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	slot = table_slot_create(rel, NULL);
 	while (!declared && table_scan_getnextslot(scan, ForwardScanDirection, slot))
@@ -473,6 +536,7 @@ dv_disaster_declared(TimestampTz at)
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
+	counts_restore(&counts);
 	table_close(rel, AccessShareLock);
 	return declared;
 }

@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 
+#include "executor/instrument.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
@@ -60,6 +61,20 @@ typedef struct DvPersonFlags
 	bool		nd_eff;
 	bool		sb_eff;
 } DvPersonFlags;
+
+/*
+ * A read path's reads kept out of the caller's buffer and WAL usage
+ * (EXPLAIN BUFFERS, pg_stat_statements): dv_quiet_end() puts them back as
+ * dv_quiet_begin() found them.  The relations' counters are kept as they
+ * were by every scan of store.c itself.
+ */
+typedef struct DvQuiet
+{
+	BufferUsage buffers;
+	WalUsage	wal;
+} DvQuiet;
+extern void dv_quiet_begin(DvQuiet *q);
+extern void dv_quiet_end(const DvQuiet *q);
 
 /* Register the relcache callback that forgets cached OIDs (from _PG_init). */
 extern void dv_store_init(void);
