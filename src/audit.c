@@ -24,6 +24,9 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "common/hmac.h"
+#include "common/sha2.h"
+#include "storage/fd.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
@@ -113,12 +116,98 @@ event_detail(const char *event, Oid acting, const char *detail_json)
 	return detail.data;
 }
 
-/* The event as one server-log line, written at once, never to the client. */
+/*
+ * The key that makes the log lines verifiable.  Anyone who can log in can
+ * write "dvflag audit: {...}" into the server log (RAISE LOG), with another
+ * actor's name; the project's own reader (tools/audit-log) would take it
+ * for a genuine line.  So every genuine line ends in "mac": an HMAC-SHA256
+ * of the line's JSON object, computed with a per-cluster key that only the
+ * server's OS user can read: the file dvflag_audit.key in the data
+ * directory (mode 0600, created once, with pg_strong_random, by the first
+ * process that needs it; pg_basebackup copies it to a standby).  A line
+ * whose mac does not verify was not written by dvflag.
+ */
+#define AUDIT_KEY_FILE "dvflag_audit.key"
+#define AUDIT_KEY_LEN 32
+
+static uint8 audit_key[AUDIT_KEY_LEN];
+static bool audit_key_ready = false;
+
+/* Read the key, creating it when the cluster has none (atomically: link). */
+static void
+load_audit_key(void)
+{
+	char		path[MAXPGPATH];
+	char		tmp[MAXPGPATH];
+	int			fd;
+
+	if (audit_key_ready)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", DataDir, AUDIT_KEY_FILE);
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0 && errno == ENOENT)
+	{
+		uint8		key[AUDIT_KEY_LEN];
+
+		if (!pg_strong_random(key, sizeof(key)))
+			ereport(ERROR,
+					(errmsg("dvflag could not generate the key of its audit log lines")));
+		snprintf(tmp, sizeof(tmp), "%s.%d", path, MyProcPid);
+		fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
+		if (fd < 0 || write(fd, key, sizeof(key)) != sizeof(key) || pg_fsync(fd) != 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write the dvflag audit key \"%s\": %m", tmp)));
+		CloseTransientFile(fd);
+		/* whoever links first made the key; the others read it */
+		if (link(tmp, path) != 0 && errno != EEXIST)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not create the dvflag audit key \"%s\": %m", path)));
+		unlink(tmp);
+		fsync_fname(DataDir, true);
+		fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	}
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open the dvflag audit key \"%s\": %m", path),
+				 errhint("The audit's log lines are signed with it; the server's OS user must be able to read it.")));
+	if (read(fd, audit_key, sizeof(audit_key)) != sizeof(audit_key))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("the dvflag audit key \"%s\" is not %d bytes long", path, AUDIT_KEY_LEN),
+				 errhint("Restore it from a backup of the data directory; lines signed with another key no longer verify.")));
+	CloseTransientFile(fd);
+	audit_key_ready = true;
+}
+
+/* The line's mac, as hex: HMAC-SHA256 of its bytes with the cluster's key. */
+static void
+line_mac(const char *line, int len, char *hex)
+{
+	uint8		mac[PG_SHA256_DIGEST_LENGTH];
+	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA256);
+
+	if (ctx == NULL || pg_hmac_init(ctx, audit_key, sizeof(audit_key)) < 0 ||
+		pg_hmac_update(ctx, (const uint8 *) line, len) < 0 ||
+		pg_hmac_final(ctx, mac, sizeof(mac)) < 0)
+		elog(ERROR, "dvflag: could not sign an audit line: %s", ctx ? pg_hmac_error(ctx) : "out of memory");
+	pg_hmac_free(ctx);
+	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+		sprintf(hex + 2 * i, "%02x", mac[i]);
+}
+
+/*
+ * The event as one server-log line, written at once, never to the client:
+ * its JSON object, with "mac" appended as its last member.
+ */
 static void
 log_event(const char *actor, const char *client, const char *action,
 		  const char *target, const char *detail)
 {
 	StringInfoData line;
+	char		mac[2 * PG_SHA256_DIGEST_LENGTH + 1];
 
 	initStringInfo(&line);
 	appendStringInfoChar(&line, '{');
@@ -129,6 +218,11 @@ log_event(const char *actor, const char *client, const char *action,
 	dv_json_field_text(&line, "target", target);
 	dv_json_field_raw(&line, "standby", RecoveryInProgress() ? "true" : "false");
 	dv_json_field_raw(&line, "detail", detail);
+	appendStringInfoChar(&line, '}');
+	load_audit_key();
+	line_mac(line.data, line.len, mac);
+	line.data[--line.len] = '\0';	/* "mac" goes inside the object */
+	dv_json_field_text(&line, "mac", mac);
 	appendStringInfoChar(&line, '}');
 	ereport(LOG_SERVER_ONLY,
 			(errmsg_internal(AUDIT_LOG_PREFIX "%s", line.data),

@@ -5,26 +5,37 @@
  * by the caller would be rolled back with it; yet the refusal is the one
  * durable sign that the person holds a re-issued card while SB still blocks
  * it (RULES.md §5, dvflag.sb_due_for_clearing).  dv_audit_durable() hands
- * the row, with the refusal's own row in dvflag.registration_refusal, to a
- * short-lived background worker, which inserts both in its own transaction
- * and commits, and waits for it to finish.
+ * the row, with the refusal's own row in dvflag.registration_refusal, to an
+ * audit writer, a background process that inserts both in a transaction of
+ * its own and commits, and waits for it.
+ *
+ * The writer.  When dvflag is in shared_preload_libraries, one writer is
+ * registered at server start: its worker slot is reserved, so no one can
+ * starve it by filling max_worker_processes (parallel queries).  It waits
+ * on a queue in shared memory (DV_QUEUE_SLOTS slots: a database and a
+ * segment each); a process connects to one database only, so it serves the
+ * rows of the database it connected to and, when a row of another one
+ * waits, exits to be started again at once for that one.  Without preload,
+ * or with the queue full, a dynamic worker is started for the one row, as
+ * before 1.3; that one can be starved, and then the caller warns.
  *
  * The row travels in a dynamic shared memory segment, pinned so that it
  * outlives the caller's mapping: a caller cancelled while it waits still
  * has its row written.  The pin is dropped once, by whoever claims it first
- * (state): the worker when it attaches, or the caller when it gives up on a
- * worker that never attached.  The segment is freed when the last process
- * detaches.  The worker sets 'done' after its commit.  If no worker or
+ * (state): the writer when it attaches, or the caller when it gives up on a
+ * writer that never attached (the segment is then gone, and the writer
+ * skips the slot).  The segment is freed when the last process detaches.
+ * The writer sets 'done' after its commit and wakes the caller.  If no
  * segment can be had, or the insert fails, the caller warns and goes on:
- * the event's log line (DV_AUDIT_LOG, written before) is then its only
- * trace, as it is on a hot standby.  A segment leaks, until restart, only
- * when the caller is cancelled and its worker then never starts.
+ * the event's log line (written before) is then its only trace, as it is
+ * on a hot standby.  A segment leaks, until restart, only when the caller
+ * is cancelled and no writer ever takes its row.
  *
- * Nobody waits forever.  The worker takes a lock for at most
- * DV_WORKER_LOCK_TIMEOUT and runs for at most DV_WORKER_TIMEOUT; the caller
- * waits at most DV_CALLER_WAIT and then terminates it.  The worker connects
- * as the bootstrap superuser, pins search_path to pg_catalog and runs one
- * fixed statement with parameters.
+ * Nobody waits forever.  The writer takes a lock for at most
+ * DV_WORKER_LOCK_TIMEOUT and runs a row for at most DV_WORKER_TIMEOUT; the
+ * caller waits at most DV_CALLER_WAIT.  The writer connects as the
+ * bootstrap superuser, pins search_path to pg_catalog and runs one fixed
+ * statement with parameters.
  */
 #include "dvflag.h"
 
@@ -36,6 +47,8 @@
 #include "port/atomics.h"
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
@@ -61,13 +74,39 @@
 typedef struct DvDurableRow
 {
 	Oid			dboid;
+	int			notify_procno;	/* the caller, woken when 'done' is set */
 	pg_atomic_uint32 state;		/* DV_ROW_* */
 	pg_atomic_uint32 done;		/* 1 once the worker has committed the row */
 	int32		offset[DV_DURABLE_FIELDS];	/* into data; -1 for NULL */
 	char		data[FLEXIBLE_ARRAY_MEMBER];
 } DvDurableRow;
 
+/* The queue of the reserved writer, in shared memory (preload only). */
+#define DV_QUEUE_SLOTS 32
+#define DV_SLOT_FREE 0
+#define DV_SLOT_FILLING 1			/* a caller is writing it */
+#define DV_SLOT_READY 2				/* waiting for the writer */
+#define DV_SLOT_TAKEN 3				/* the writer is on it */
+
+typedef struct DvQueueSlot
+{
+	pg_atomic_uint32 state;
+	Oid			dboid;
+	dsm_handle	handle;
+} DvQueueSlot;
+
+typedef struct DvWriterQueue
+{
+	pg_atomic_uint32 writer_procno; /* pgprocno + 1 of the running writer, 0 if none */
+	DvQueueSlot slots[DV_QUEUE_SLOTS];
+} DvWriterQueue;
+
+static DvWriterQueue *queue = NULL;
+static shmem_request_hook_type prev_shmem_request = NULL;
+static shmem_startup_hook_type prev_shmem_startup = NULL;
+
 PGDLLEXPORT void dvflag_audit_writer_main(Datum arg);
+PGDLLEXPORT void dvflag_reserved_writer_main(Datum arg);
 
 static void
 durable_warning(const char *action, const char *why, const char *hint)
@@ -110,6 +149,26 @@ wait_for_worker(BackgroundWorkerHandle *handle, TimestampTz deadline)
 	}
 }
 
+/* Wait until the writer has committed the row, at most until 'deadline'. */
+static bool
+wait_for_row(DvDurableRow *row, TimestampTz deadline)
+{
+	for (;;)
+	{
+		long		remaining;
+
+		if (pg_atomic_read_u32(&row->done) == 1)
+			return true;
+		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (remaining <= 0)
+			return false;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(remaining, 100), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 static void durable_write(const char *const fields[DV_DURABLE_FIELDS]);
 
 /*
@@ -143,29 +202,24 @@ dv_audit_durable(const char *const fields[DV_DURABLE_FIELDS])
 	PG_END_TRY();
 }
 
-static void
-durable_write(const char *const fields[DV_DURABLE_FIELDS])
+/* A pinned segment holding the row's fields; NULL when none is left. */
+static dsm_segment *
+fill_row(const char *const fields[DV_DURABLE_FIELDS])
 {
-	const char *action = fields[2];
 	Size		size = offsetof(DvDurableRow, data);
 	dsm_segment *seg;
 	DvDurableRow *row;
 	char	   *p;
-	BackgroundWorker worker;
-	BackgroundWorkerHandle *handle;
-	bool		stopped;
 
 	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
 		if (fields[i])
 			size += strlen(fields[i]) + 1;
 	seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
 	if (seg == NULL)
-	{
-		durable_warning(action, "No dynamic shared memory segment was left.", NULL);
-		return;
-	}
+		return NULL;
 	row = dsm_segment_address(seg);
 	row->dboid = MyDatabaseId;
+	row->notify_procno = MyProc->pgprocno;
 	pg_atomic_init_u32(&row->state, DV_ROW_WAITING);
 	pg_atomic_init_u32(&row->done, 0);
 	p = row->data;
@@ -178,6 +232,43 @@ durable_write(const char *const fields[DV_DURABLE_FIELDS])
 		strcpy(p, fields[i]);
 		p += strlen(fields[i]) + 1;
 	}
+	/* the writer unpins it; until then it survives our error or exit */
+	dsm_pin_segment(seg);
+	return seg;
+}
+
+/* Hand the row to the reserved writer; false when there is none or no room. */
+static bool
+enqueue(dsm_segment *seg)
+{
+	uint32		procno;
+
+	if (queue == NULL)
+		return false;
+	for (int i = 0; i < DV_QUEUE_SLOTS; i++)
+	{
+		DvQueueSlot *slot = &queue->slots[i];
+		uint32		expected = DV_SLOT_FREE;
+
+		if (!pg_atomic_compare_exchange_u32(&slot->state, &expected, DV_SLOT_FILLING))
+			continue;
+		slot->dboid = MyDatabaseId;
+		slot->handle = dsm_segment_handle(seg);
+		pg_write_barrier();
+		pg_atomic_write_u32(&slot->state, DV_SLOT_READY);
+		procno = pg_atomic_read_u32(&queue->writer_procno);
+		if (procno != 0)
+			SetLatch(&ProcGlobal->allProcs[procno - 1].procLatch);
+		return true;
+	}
+	return false;
+}
+
+/* Start a worker of its own for the row; false when none could be had. */
+static bool
+start_worker(dsm_segment *seg, BackgroundWorkerHandle **handle)
+{
+	BackgroundWorker worker;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -189,88 +280,101 @@ durable_write(const char *const fields[DV_DURABLE_FIELDS])
 	snprintf(worker.bgw_type, BGW_MAXLEN, "dvflag audit writer");
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
 	worker.bgw_notify_pid = MyProcPid;
+	return RegisterDynamicBackgroundWorker(&worker, handle);
+}
 
-	/* the worker unpins it; until then it survives our error or exit */
-	dsm_pin_segment(seg);
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+static void
+durable_write(const char *const fields[DV_DURABLE_FIELDS])
+{
+	const char *action = fields[2];
+	dsm_segment *seg = fill_row(fields);
+	DvDurableRow *row;
+	BackgroundWorkerHandle *handle;
+	bool		written;
+	const char *why;
+
+	if (seg == NULL)
+	{
+		durable_warning(action, "No dynamic shared memory segment was left.", NULL);
+		return;
+	}
+	row = dsm_segment_address(seg);
+	if (enqueue(seg))
+	{
+		written = wait_for_row(row, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DV_CALLER_WAIT));
+		why = "The audit writer did not write it in time; it may still write it.";
+	}
+	else if (start_worker(seg, &handle))
+	{
+		/*
+		 * A cancel here leaves the pin to the worker, which normally starts
+		 * within milliseconds; only a worker that never starts leaks it.
+		 */
+		bool		stopped = wait_for_worker(handle, TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+																				  DV_CALLER_WAIT));
+
+		if (!stopped)
+		{
+			TerminateBackgroundWorker(handle);
+			stopped = wait_for_worker(handle, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000));
+		}
+		written = pg_atomic_read_u32(&row->done) == 1;
+		why = stopped ? "The audit writer failed or was stopped; its error is in the server log." :
+			"The audit writer did not finish in time; it was asked to stop, and may still write the row.";
+	}
+	else
 	{
 		dsm_unpin_segment(dsm_segment_handle(seg));
 		dsm_detach(seg);
 		durable_warning(action, "No background worker could be started.",
-						"Raise max_worker_processes if workers run out.");
+						"Raise max_worker_processes if workers run out, or preload dvflag, whose audit writer has a slot of its own.");
 		return;
 	}
-
-	/*
-	 * A cancel here leaves the pin to the worker, which normally starts
-	 * within milliseconds; only a worker that never starts leaks it.
-	 */
-	stopped = wait_for_worker(handle, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DV_CALLER_WAIT));
-	if (!stopped)
-	{
-		TerminateBackgroundWorker(handle);
-		stopped = wait_for_worker(handle, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000));
-	}
-	if (pg_atomic_read_u32(&row->done) != 1)
+	if (!written)
 	{
 		abandon(seg, row);
-		durable_warning(action,
-						stopped ? "The audit writer failed or was stopped; its error is in the server log." :
-						"The audit writer did not finish in time; it was asked to stop, and may still write the row.",
-						NULL);
+		durable_warning(action, why, NULL);
 	}
 	dsm_detach(seg);
 }
 
-/* The background worker: insert the row in its own transaction, commit. */
-void
-dvflag_audit_writer_main(Datum arg)
+/* The row of a segment, claimed by the writer; NULL when the caller gave up. */
+static DvDurableRow *
+claim(dsm_segment *seg, dsm_handle handle)
 {
-	dsm_segment *seg;
-	DvDurableRow *row;
+	DvDurableRow *row = dsm_segment_address(seg);
+	uint32		expected = DV_ROW_WAITING;
+
+	/* the pin is ours to drop, unless the caller gave up and dropped it */
+	if (pg_atomic_compare_exchange_u32(&row->state, &expected, DV_ROW_CLAIMED))
+		dsm_unpin_segment(handle);
+	return row;
+}
+
+/* Insert the row in a transaction of its own and commit; wake the caller. */
+static void
+insert_row(DvDurableRow *row)
+{
 	Datum		values[DV_DURABLE_FIELDS];
 	char		nulls[DV_DURABLE_FIELDS];
 	Oid			types[DV_DURABLE_FIELDS] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, TEXTOID, TEXTOID};
 
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	CurrentResourceOwner = ResourceOwnerCreate(NULL, "dvflag audit writer");
-	seg = dsm_attach(DatumGetUInt32(arg));
-	if (seg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("dvflag audit writer: the caller's row is gone")));
-	row = dsm_segment_address(seg);
-	{
-		uint32		expected = DV_ROW_WAITING;
-
-		/* the pin is ours to drop, unless the caller gave up and dropped it */
-		if (pg_atomic_compare_exchange_u32(&row->state, &expected, DV_ROW_CLAIMED))
-			dsm_unpin_segment(DatumGetUInt32(arg));
-	}
-
-	/* before connecting: the connection itself takes locks */
-	SetConfigOption("lock_timeout", DV_WORKER_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
-	BackgroundWorkerInitializeConnectionByOid(row->dboid, BOOTSTRAP_SUPERUSERID, 0);
 	/* statement_timeout is armed only by the query loop: arm it here */
 	enable_timeout_after(STATEMENT_TIMEOUT, DV_WORKER_TIMEOUT);
-
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
 	for (int i = 0; i < DV_DURABLE_FIELDS; i++)
 	{
 		nulls[i] = row->offset[i] < 0 ? 'n' : ' ';
 		values[i] = row->offset[i] < 0 ? (Datum) 0 :
 			CStringGetTextDatum(row->data + row->offset[i]);
 	}
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dvflag audit writer: SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "dvflag: writing an audit row");
+
 	/*
 	 * The refusal's row has the audit row's time: one event, one moment.  A
 	 * database not yet updated to 1.3 has no refusal table: the audit row
@@ -288,9 +392,206 @@ dvflag_audit_writer_main(Datum arg)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	disable_timeout(STATEMENT_TIMEOUT, false);
 	pgstat_report_activity(STATE_IDLE, NULL);
-
 	pg_atomic_write_u32(&row->done, 1);
+	SetLatch(&ProcGlobal->allProcs[row->notify_procno].procLatch);
+}
+
+/* Settings of every writer, before it connects: the connection takes locks. */
+static void
+writer_settings(void)
+{
+	SetConfigOption("lock_timeout", DV_WORKER_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/* The dynamic worker: one row, then exit. */
+void
+dvflag_audit_writer_main(Datum arg)
+{
+	dsm_segment *seg;
+	DvDurableRow *row;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	CurrentResourceOwner = ResourceOwnerCreate(NULL, "dvflag audit writer");
+	seg = dsm_attach(DatumGetUInt32(arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("dvflag audit writer: the caller's row is gone")));
+	row = claim(seg, DatumGetUInt32(arg));
+	writer_settings();
+	BackgroundWorkerInitializeConnectionByOid(row->dboid, BOOTSTRAP_SUPERUSERID, 0);
+	insert_row(row);
 	dsm_detach(seg);
 	proc_exit(0);
+}
+
+/* The reserved writer: no longer running, as far as callers know. */
+static void
+writer_gone(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
+{
+	pg_atomic_write_u32(&queue->writer_procno, 0);
+}
+
+/* A ready slot of this database (any, when InvalidOid); -1 if none. */
+static int
+ready_slot(Oid dboid)
+{
+	for (int i = 0; i < DV_QUEUE_SLOTS; i++)
+	{
+		if (pg_atomic_read_u32(&queue->slots[i].state) != DV_SLOT_READY)
+			continue;
+		pg_read_barrier();
+		if (!OidIsValid(dboid) || queue->slots[i].dboid == dboid)
+			return i;
+	}
+	return -1;
+}
+
+/* One row of the queue, taken from slot i; an error is logged, not fatal. */
+static void
+serve_slot(int i)
+{
+	DvQueueSlot *slot = &queue->slots[i];
+	uint32		expected = DV_SLOT_READY;
+	dsm_handle	handle = slot->handle;
+	MemoryContext cxt = CurrentMemoryContext;
+	dsm_segment *seg;
+
+	if (!pg_atomic_compare_exchange_u32(&slot->state, &expected, DV_SLOT_TAKEN))
+		return;
+	seg = dsm_attach(handle);	/* NULL: the caller gave up and it is gone */
+	if (seg != NULL)
+	{
+		PG_TRY();
+		{
+			insert_row(claim(seg, handle));
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			disable_timeout(STATEMENT_TIMEOUT, false);
+			EmitErrorReport();
+			AbortCurrentTransaction();
+			FlushErrorState();
+			pgstat_report_activity(STATE_IDLE, NULL);
+		}
+		PG_END_TRY();
+		dsm_detach(seg);
+	}
+	pg_atomic_write_u32(&slot->state, DV_SLOT_FREE);
+}
+
+/*
+ * The reserved writer.  It waits, connected to no database, for a row; then
+ * connects to that row's database, writes every row of it that waits, and
+ * exits, to be started again at once: a process stays in one database for
+ * good, and one that stayed connected would keep DROP DATABASE from
+ * running.  (The postmaster logs each exit, "exited with exit code 1".)
+ */
+void
+dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
+{
+	Oid			connected = InvalidOid;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	CurrentResourceOwner = ResourceOwnerCreate(NULL, "dvflag audit writer");
+	/* the rows a previous run had taken died with it: their callers warn */
+	for (int i = 0; i < DV_QUEUE_SLOTS; i++)
+	{
+		uint32		expected = DV_SLOT_TAKEN;
+
+		(void) pg_atomic_compare_exchange_u32(&queue->slots[i].state, &expected, DV_SLOT_FREE);
+	}
+	before_shmem_exit(writer_gone, (Datum) 0);
+	pg_atomic_write_u32(&queue->writer_procno, MyProc->pgprocno + 1);
+	writer_settings();
+
+	for (;;)
+	{
+		int			i;
+
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		i = ready_slot(connected);
+		if (i >= 0)
+		{
+			if (!OidIsValid(connected))
+			{
+				connected = queue->slots[i].dboid;
+				BackgroundWorkerInitializeConnectionByOid(connected, BOOTSTRAP_SUPERUSERID, 0);
+			}
+			serve_slot(i);
+			continue;
+		}
+		if (OidIsValid(connected))
+			proc_exit(1);		/* done with this database: started again at once */
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1000, PG_WAIT_EXTENSION);
+	}
+}
+
+static Size
+queue_size(void)
+{
+	return sizeof(DvWriterQueue);
+}
+
+static void
+queue_request(void)
+{
+	if (prev_shmem_request)
+		prev_shmem_request();
+	RequestAddinShmemSpace(queue_size());
+}
+
+static void
+queue_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup)
+		prev_shmem_startup();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	queue = ShmemInitStruct("dvflag audit writer queue", queue_size(), &found);
+	if (!found)
+	{
+		pg_atomic_init_u32(&queue->writer_procno, 0);
+		for (int i = 0; i < DV_QUEUE_SLOTS; i++)
+			pg_atomic_init_u32(&queue->slots[i].state, DV_SLOT_FREE);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * From _PG_init, when dvflag is preloaded: the queue in shared memory, and
+ * the reserved writer, registered now so that its slot of
+ * max_worker_processes is its own.
+ */
+void
+dv_durable_init(void)
+{
+	BackgroundWorker worker;
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	prev_shmem_request = shmem_request_hook;
+	shmem_request_hook = queue_request;
+	prev_shmem_startup = shmem_startup_hook;
+	shmem_startup_hook = queue_startup;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 0;	/* at once: it exits to change databases */
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dvflag");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dvflag_reserved_writer_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "dvflag audit writer");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "dvflag audit writer");
+	RegisterBackgroundWorker(&worker);
 }

@@ -72,6 +72,7 @@ _PG_init(void)
 	dv_store_init();
 
 	dv_copy_init();
+	dv_durable_init();
 }
 
 PG_FUNCTION_INFO_V1(dvflag_audience_roles);

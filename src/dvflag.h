@@ -177,6 +177,8 @@ extern void dv_audit_require_log(void);
  */
 #define DV_DURABLE_FIELDS 8
 extern void dv_audit_durable(const char *const fields[DV_DURABLE_FIELDS]);
+/* The reserved audit writer and its queue, when preloaded (from _PG_init). */
+extern void dv_durable_init(void);
 extern void dv_json_field_text(StringInfo buf, const char *key,
 							   const char *value);
 extern void dv_json_field_raw(StringInfo buf, const char *key,
