@@ -61,6 +61,37 @@ SELECT pg_catalog.pg_extension_config_dump('dvflag.sb_flag_set', '');
 SELECT pg_catalog.pg_extension_config_dump('dvflag.registration_refusal', '');
 SELECT pg_catalog.pg_extension_config_dump('dvflag.registration_refusal_id_seq', '');
 
+-- A move carries SB over (RULES.md §2, §5): the person remembers the
+-- enrollment whose SB it carries, and the trigger's C symbol is the one of
+-- that rule (the 1.2 symbol keeps 1.2's rule, for a database not updated).
+ALTER TABLE dvflag.person ADD COLUMN sb_carried_from bigint, ADD COLUMN sb_carried_since timestamptz;
+COMMENT ON COLUMN dvflag.person.sb_carried_from IS 'the enrollment whose SB a move carried over onto latest(P) (RULES.md §5), until its insurer decides';
+CREATE INDEX person_sb_carried ON dvflag.person (latest_id) WHERE sb_carried_from IS NOT NULL;
+CREATE OR REPLACE FUNCTION dvflag.enrollment_changed()
+  RETURNS trigger
+  AS 'MODULE_PATHNAME', 'dvflag_enrollment_changed_1_3'
+  LANGUAGE C SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+-- protected() is audited from 1.3 on: it writes
+ALTER FUNCTION dvflag.protected(text) VOLATILE;
+CREATE FUNCTION dvflag.sb_carried()
+  RETURNS TABLE (insurer_no text, symbol text, number text, branch text, link_no text,
+                 since timestamptz)
+  AS 'MODULE_PATHNAME', 'dvflag_sb_carried'
+  LANGUAGE C VOLATILE SECURITY INVOKER ROWS 10
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+CREATE FUNCTION dvflag.decide_carried_sb(insurer_no text, symbol text, number text, branch text,
+                                         keep boolean, reason text)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_decide_carried_sb'
+  LANGUAGE C VOLATILE SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION dvflag.sb_carried(), dvflag.decide_carried_sb(text, text, text, text, boolean, text)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.sb_carried(),
+                          dvflag.decide_carried_sb(text, text, text, text, boolean, text)
+  TO dvflag_insurer, dvflag_admin;
+
 -- check() in one piece again: 1.2 wrapped 1.1's, renamed check_catalog().
 CREATE OR REPLACE FUNCTION dvflag.check()
   RETURNS TABLE (problem text, object text, detail text)

@@ -66,13 +66,18 @@ CREATE TABLE dvflag.person (
   sb_eff      boolean NOT NULL DEFAULT false,
   nd_retained boolean NOT NULL DEFAULT false,
   version     bigint NOT NULL DEFAULT 0,
-  updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+  updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  sb_carried_from  bigint,
+  sb_carried_since timestamptz
 );
 -- The lookup keys of the internal tables (person.link_no, card_serial, the
 -- proxy pair) compare bytewise (COLLATE "C"): they are identifiers, and the
 -- read paths look them up on every call.  card.link_no keeps the default
 -- collation, like enrollment.link_no, so the two join on the index.
 COMMENT ON TABLE dvflag.person IS 'derived: latest(P), ND_eff(P), SB_eff(P) per person; nd_retained keeps ND of purged enrollments';
+COMMENT ON COLUMN dvflag.person.sb_carried_from IS 'the enrollment whose SB a move carried over onto latest(P) (RULES.md §5), until its insurer decides';
+-- The persons whose SB is carried, by their latest enrollment (sb_carried()).
+CREATE INDEX person_sb_carried ON dvflag.person (latest_id) WHERE sb_carried_from IS NOT NULL;
 
 -- Which login role works for which insurer.
 CREATE TABLE dvflag.insurer_staff (
@@ -94,10 +99,11 @@ ALTER TABLE dvflag.insurer_staff ENABLE ROW LEVEL SECURITY;
 -- statistics on link_no: the estimates are those of a large join, and
 -- above jit_above_cost every one-row set_flag paid for JIT compilation
 -- (118 ms a change at 10M persons).  Its plans are index lookups that JIT
--- cannot speed up.
+-- cannot speed up.  Its C symbol carries 1.3: the rule that a move carries
+-- SB over needs person.sb_carried_from, which 1.2's schema has not.
 CREATE FUNCTION dvflag.enrollment_changed()
   RETURNS trigger
-  AS 'MODULE_PATHNAME', 'dvflag_enrollment_changed'
+  AS 'MODULE_PATHNAME', 'dvflag_enrollment_changed_1_3'
   LANGUAGE C SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp SET jit = off;
 
@@ -146,11 +152,33 @@ CREATE FUNCTION dvflag.set_flag(insurer_no text, symbol text, number text, branc
   LANGUAGE C VOLATILE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
 
--- Is this person a protected target (ND_eff or SB_eff)?  Staff and requesters.
+-- Is this person a protected target (ND_eff or SB_eff)?  Staff and
+-- requesters.  Every call is audited (in the server log too: a question
+-- asked in a transaction rolled back is still recorded), so VOLATILE.
 CREATE FUNCTION dvflag.protected(link_no text)
   RETURNS boolean
   AS 'MODULE_PATHNAME', 'dvflag_protected'
-  LANGUAGE C STABLE SECURITY DEFINER
+  LANGUAGE C VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp;
+
+-- RULES.md §5: a move carries SB over onto the new latest enrollment until
+-- its insurer's staff decide.  The persons whose SB is carried onto the
+-- caller's insurers' enrollments (admin: all), with since when.
+CREATE FUNCTION dvflag.sb_carried()
+  RETURNS TABLE (insurer_no text, symbol text, number text, branch text, link_no text,
+                 since timestamptz)
+  AS 'MODULE_PATHNAME', 'dvflag_sb_carried'
+  LANGUAGE C VOLATILE SECURITY INVOKER ROWS 10
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+
+-- The decision on a carried SB: keep sets SB on that enrollment, otherwise
+-- the carried SB ends; both audited with the reason.  True when an SB was
+-- carried onto it, false when there was nothing to decide.
+CREATE FUNCTION dvflag.decide_carried_sb(insurer_no text, symbol text, number text, branch text,
+                                         keep boolean, reason text)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_decide_carried_sb'
+  LANGUAGE C VOLATILE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
 
 -- Map a login role to an insurer (its enrollments become visible to it).
@@ -194,6 +222,9 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.set_flag(text, text, text, text, text, boolean, text),
                           dvflag.protected(text),
                           dvflag.staff_insurers()
+  TO dvflag_insurer, dvflag_admin;
+GRANT EXECUTE ON FUNCTION dvflag.sb_carried(),
+                          dvflag.decide_carried_sb(text, text, text, text, boolean, text)
   TO dvflag_insurer, dvflag_admin;
 GRANT EXECUTE ON FUNCTION dvflag.protected(text) TO dvflag_requester;
 GRANT EXECUTE ON FUNCTION dvflag.grant_insurer(regrole, text),

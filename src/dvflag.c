@@ -103,6 +103,15 @@ dv_relation_exists(const char *name)
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
 }
 
+bool
+dv_column_exists(const char *relation, const char *column)
+{
+	Oid			nsp = get_namespace_oid("dvflag", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(relation, nsp) : InvalidOid;
+
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
 /* Switch to the owner of schema dvflag (the extension's owner). */
 void
 dv_become_owner(DvActing *a)

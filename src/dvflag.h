@@ -55,6 +55,7 @@ extern bool dv_role_has(Oid user, DvRole role);
  * serves a database not yet updated to it.
  */
 extern bool dv_relation_exists(const char *name);
+extern bool dv_column_exists(const char *relation, const char *column);
 
 /*
  * An acting function's call: the caller, taken on entry, and the user and

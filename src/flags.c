@@ -151,19 +151,175 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(dvflag_protected);
-/* protected(link_no): ND_eff(P) OR SB_eff(P); false for an unknown person. */
+/*
+ * protected(link_no): ND_eff(P) OR SB_eff(P); false for an unknown person.
+ * Audited, in the server log as well as the table: staff could otherwise ask
+ * about anyone, from a transaction they roll back, and leave no trace.
+ */
 Datum
 dvflag_protected(PG_FUNCTION_ARGS)
 {
 	char	   *link_no = dv_required_text_arg(fcinfo, 0, "link_no");
 	Datum		arg = CStringGetTextDatum(link_no);
 	bool		result = false;
+	StringInfoData d;
 
+	dv_audit_require_log();
 	dv_spi_connect();
 	dv_exec(&find_person, &arg, NULL, true, 1);
 	if (SPI_processed == 1)
 		result = dv_hide_address(dv_col_bool(SPI_tuptable->vals[0], 1),
 								 dv_col_bool(SPI_tuptable->vals[0], 2));
+	initStringInfo(&d);
+	appendStringInfoChar(&d, '{');
+	dv_json_field_raw(&d, "protected", result ? "true" : "false");
+	appendStringInfoChar(&d, '}');
+	dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, InvalidOid, "protected_asked", link_no, d.data);
 	SPI_finish();
 	PG_RETURN_BOOL(result);
+}
+
+/*
+ * RULES.md §5, a move: the SB carried onto the new latest enrollment, until
+ * its insurer's staff decide.  $1 all, $2 the caller's insurers.  Only the
+ * carries begun before the calling transaction: staff who enroll someone
+ * else's person in a transaction they roll back, to see whether an SB is
+ * carried onto it (and, date by date, when that person's latest enrollment
+ * began), are told nothing.  A real move shows from the next transaction.
+ */
+static DvPlan carried = {
+	"SELECT e.insurer_no, e.symbol, e.number, e.branch, p.link_no::pg_catalog.text, p.sb_carried_since"
+	"  FROM dvflag.person p JOIN dvflag.enrollment e ON e.id OPERATOR(pg_catalog.=) p.latest_id"
+	" WHERE p.sb_carried_from IS NOT NULL"
+	"   AND p.sb_carried_since OPERATOR(pg_catalog.<) pg_catalog.now()"
+	"   AND ($1 OR e.insurer_no OPERATOR(pg_catalog.=) ANY ($2))"
+	" ORDER BY e.insurer_no, e.symbol, e.number, e.branch",
+	2, {BOOLOID, TEXTARRAYOID}, NULL, false
+};
+
+static bool
+carried_row(HeapTuple tup, TupleDesc desc, Datum *values, bool *nulls)
+{
+	for (int k = 0; k < 6; k++)
+		values[k] = SPI_getbinval(tup, desc, k + 1, &nulls[k]);
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(dvflag_sb_carried);
+/* sb_carried(): the SB carried onto the caller's insurers' enrollments. */
+Datum
+dvflag_sb_carried(PG_FUNCTION_ARGS)
+{
+	dv_staff_list(fcinfo, &carried, &carried, "list the SB carried over a move", 6, carried_row);
+	return (Datum) 0;
+}
+
+static DvPlan lock_carry = {
+	"SELECT p.latest_id, CASE WHEN p.sb_carried_since OPERATOR(pg_catalog.<) pg_catalog.now()"
+	"                        THEN p.sb_carried_from END"
+	"  FROM dvflag.person p WHERE p.link_no OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+	1, {TEXTOID}, NULL, false
+};
+static DvPlan end_carry = {
+	"UPDATE dvflag.person SET sb_carried_from = NULL, sb_carried_since = NULL, sb_eff = false,"
+	"       version = version OPERATOR(pg_catalog.+) 1, updated_at = pg_catalog.now()"
+	" WHERE link_no OPERATOR(pg_catalog.=) $1 RETURNING nd_eff",
+	1, {TEXTOID}, NULL, false
+};
+
+PG_FUNCTION_INFO_V1(dvflag_decide_carried_sb);
+/*
+ * decide_carried_sb(insurer_no, symbol, number, branch, keep, reason): the
+ * staff of the new latest enrollment decide on the SB a move carried onto
+ * it: keep sets SB on it (a flag change), otherwise the carried SB ends (a
+ * flag change of the carried SB and a protection change).  False when no SB
+ * is carried onto that enrollment, or only since the calling transaction
+ * began (as sb_carried() does not show it: no oracle for a probe).
+ */
+Datum
+dvflag_decide_carried_sb(PG_FUNCTION_ARGS)
+{
+	DvCardArgs	c = dv_card_args(fcinfo, 0);
+	bool		keep;
+	char	   *reason;
+	DvActing	act;
+	HeapTuple	tup;
+	int64		id;
+	char	   *link_no;
+	Datum		arg;
+	bool		isnull;
+	Datum		latest,
+				from;
+	bool		nd_eff;
+	StringInfoData d;
+
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("keep must not be NULL"),
+				 errhint("Pass true to set SB on the enrollment, false to end the carried SB.")));
+	keep = PG_GETARG_BOOL(4);
+	if (PG_ARGISNULL(5) || dv_text_is_blank(text_to_cstring(PG_GETARG_TEXT_PP(5))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a reason is required to decide on a carried SB"),
+				 errhint("Say why, e.g. the person's application, or that the person confirmed no protection is needed.")));
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(5));
+	dv_refuse_in_restricted_operation("dvflag.decide_carried_sb()");
+
+	dv_act_begin(&act);
+	dv_require_right(act.caller, DV_RIGHT_INSURER, c.insurer_no, "decide on the SB carried onto its enrollments", NULL);
+	tup = dv_enrollment_of(&c, DV_CARD_LOCK_ENROLLMENT, false);
+	id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+	link_no = dv_col_text(tup, 2);
+	arg = CStringGetTextDatum(link_no);
+	dv_exec(&lock_carry, &arg, NULL, false, 0);
+	latest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull || DatumGetInt64(latest) != id)
+	{
+		dv_act_end(&act);
+		PG_RETURN_BOOL(false);
+	}
+	from = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (isnull)
+	{
+		dv_act_end(&act);
+		PG_RETURN_BOOL(false);
+	}
+	if (keep)
+	{
+		DvBehalf	behalf = {"decide_carried_sb", reason, act.caller, false};
+		FlagUpdate	u = {&update_flag[1], {Int64GetDatum(id), BoolGetDatum(true)}};
+
+		/* SB of its own: the trigger audits it, and the carry is over */
+		dv_on_behalf(&behalf, run_flag_update, &u);
+		dv_act_end(&act);
+		PG_RETURN_BOOL(true);
+	}
+	dv_exec(&end_carry, &arg, NULL, false, 0);
+	nd_eff = dv_col_bool(SPI_tuptable->vals[0], 1);
+	initStringInfo(&d);
+	appendStringInfoChar(&d, '{');
+	dv_json_field_text(&d, "flag", "sb");
+	dv_json_field_raw(&d, "carried", "true");
+	dv_json_field_raw(&d, "old", "true");
+	dv_json_field_raw(&d, "new", "false");
+	dv_json_field_text(&d, "reason", reason);
+	dv_json_field_text(&d, "via", "decide_carried_sb");
+	dv_json_field_raw(&d, "enrollment_id", psprintf(INT64_FORMAT, id));
+	dv_json_field_raw(&d, "carried_from", psprintf(INT64_FORMAT, DatumGetInt64(from)));
+	dv_json_field_text(&d, "link_no", link_no);
+	appendStringInfoChar(&d, '}');
+	dv_audit(DV_AUDIT_TABLE, act.caller, "flag_change", dv_card_target(&c), d.data);
+	resetStringInfo(&d);
+	appendStringInfoChar(&d, '{');
+	dv_json_field_raw(&d, "nd_eff", psprintf("{\"old\": %s, \"new\": %s}", nd_eff ? "true" : "false",
+											  nd_eff ? "true" : "false"));
+	dv_json_field_raw(&d, "sb_eff", "{\"old\": true, \"new\": false}");
+	dv_json_field_text(&d, "reason", reason);
+	dv_json_field_text(&d, "via", "decide_carried_sb");
+	appendStringInfoChar(&d, '}');
+	dv_audit(DV_AUDIT_TABLE, act.caller, "protection_change", link_no, d.data);
+	dv_act_end(&act);
+	PG_RETURN_BOOL(true);
 }

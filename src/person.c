@@ -49,16 +49,32 @@
 
 static Datum link_no_array(List *link_nos);
 
-static DvPlan update_persons = {
-	"UPDATE dvflag.person p"
-	"   SET latest_id = u.latest_id, nd_eff = u.nd_eff, sb_eff = u.sb_eff,"
-	"       version = p.version OPERATOR(pg_catalog.+) 1,"
-	"       updated_at = pg_catalog.now()"
-	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
-	"                  pg_catalog.unnest($4)) AS u(link_no, latest_id, nd_eff, sb_eff)"
-	" WHERE p.link_no OPERATOR(pg_catalog.=) u.link_no",
-	4, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID}, NULL, true
+/*
+ * The person statements of the rule of 1.3 (the SB a move carries over, in
+ * person.sb_carried_from) and of 1.2 (no such column): the trigger's C
+ * symbol says which (dvflag_enrollment_changed_1_3 or the 1.2 one), so that
+ * the new library serves a database not yet updated.  [carry]
+ */
+#define UPDATE_PERSONS(carry_set) \
+	{"UPDATE dvflag.person p" \
+	 "   SET latest_id = u.latest_id, nd_eff = u.nd_eff, sb_eff = u.sb_eff," carry_set \
+	 "       version = p.version OPERATOR(pg_catalog.+) 1," \
+	 "       updated_at = pg_catalog.now()" \
+	 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)," \
+	 "                  pg_catalog.unnest($4), pg_catalog.unnest($5))" \
+	 "       AS u(link_no, latest_id, nd_eff, sb_eff, carried_from)" \
+	 " WHERE p.link_no OPERATOR(pg_catalog.=) u.link_no", \
+	 5, {TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, BOOLARRAYOID, INT8ARRAYOID}, NULL, true}
+static DvPlan update_persons[2] = {
+	UPDATE_PERSONS(""),
+	UPDATE_PERSONS("       sb_carried_from = u.carried_from,"
+				   "       sb_carried_since = CASE WHEN u.carried_from IS NULL THEN NULL"
+				   "            WHEN p.sb_carried_from IS NOT DISTINCT FROM u.carried_from THEN p.sb_carried_since"
+				   "            ELSE pg_catalog.now() END,")
 };
+
+/* Which rule this trigger call applies: 1.3's, with carrying, or 1.2's. */
+static bool carry;
 
 /* A person whose effective protection changed, for the audit. */
 typedef struct ProtectionChange
@@ -68,6 +84,8 @@ typedef struct ProtectionChange
 				old_sb,
 				new_nd,
 				new_sb;
+	int64		carried_from;	/* a move began to carry this SB over (0: none) */
+	int64		carried_onto;	/* onto this enrollment, the new latest */
 } ProtectionChange;
 
 /* Pending person updates, written in batches, and protection changes. */
@@ -80,9 +98,11 @@ typedef struct PersonBatch
 	bool		latest_null[UPDATE_BATCH];
 	Datum		nd_eff[UPDATE_BATCH];
 	Datum		sb_eff[UPDATE_BATCH];
+	Datum		carried_from[UPDATE_BATCH];
+	bool		carried_null[UPDATE_BATCH];
 } PersonBatch;
 
-/* The batch as the four array parameters $1..$4 of the person statements. */
+/* The batch as the array parameters $1..$5 of the person statements. */
 static void
 batch_params(PersonBatch *b, Datum *values)
 {
@@ -94,6 +114,8 @@ batch_params(PersonBatch *b, Datum *values)
 												   INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	values[2] = PointerGetDatum(construct_array(b->nd_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
 	values[3] = PointerGetDatum(construct_array(b->sb_eff, b->n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	values[4] = PointerGetDatum(construct_md_array(b->carried_from, b->carried_null, 1, dims, lbs,
+												   INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 /* Queue a person's computed state in the batch. */
@@ -105,36 +127,51 @@ batch_push(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts, 
 	b->latest_id[b->n] = Int64GetDatum(s.latest < 0 ? 0 : facts[s.latest].id);
 	b->nd_eff[b->n] = BoolGetDatum(s.nd_eff);
 	b->sb_eff[b->n] = BoolGetDatum(s.sb_eff);
+	b->carried_null[b->n] = s.carried < 0;
+	b->carried_from[b->n] = Int64GetDatum(s.carried < 0 ? 0 : facts[s.carried].id);
 	b->n++;
 }
 
 static void
 flush_persons(PersonBatch *b)
 {
-	Datum		values[4];
+	Datum		values[5];
 
 	if (b->n == 0)
 		return;
 	batch_params(b, values);
-	dv_exec(&update_persons, values, NULL, false, 0);
+	dv_exec(&update_persons[carry], values, NULL, false, 0);
 	b->n = 0;
 }
 
+/*
+ * Queue a person's recomputed state; note a change of their protection, and
+ * a carry that begins.  old_latest, old_carried: the stored latest_id and
+ * sb_carried_from (0: none).
+ */
 static void
 add_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts,
-		   int n, bool nd_retained, bool old_nd, bool old_sb)
+		   int n, bool nd_retained, bool old_nd, bool old_sb, int64 old_latest,
+		   int64 old_carried)
 {
-	DvPersonState s = dv_person_state(facts, n, nd_retained);
+	int64		origin = !carry ? 0 : old_carried ? old_carried : old_sb ? old_latest : 0;
+	DvPersonState s = dv_person_state(facts, n, nd_retained, origin);
+	bool		carry_begins = s.carried >= 0 && old_carried == 0;
 
-	if (s.nd_eff != old_nd || s.sb_eff != old_sb)
+	if (s.nd_eff != old_nd || s.sb_eff != old_sb || carry_begins)
 	{
-		ProtectionChange *c = palloc(sizeof(ProtectionChange));
+		ProtectionChange *c = palloc0(sizeof(ProtectionChange));
 
 		c->link_no = pstrdup(link_no);
 		c->old_nd = old_nd;
 		c->old_sb = old_sb;
 		c->new_nd = s.nd_eff;
 		c->new_sb = s.sb_eff;
+		if (carry_begins)
+		{
+			c->carried_from = facts[s.carried].id;
+			c->carried_onto = facts[s.latest].id;
+		}
 		b->changes = lappend(b->changes, c);
 	}
 
@@ -147,7 +184,7 @@ add_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts,
 static void
 add_new_person(PersonBatch *b, const char *link_no, const DvEnrollmentFacts *facts, int n)
 {
-	batch_push(b, link_no, facts, dv_person_state(facts, n, false));
+	batch_push(b, link_no, facts, dv_person_state(facts, n, false, 0));
 }
 
 /* Audit the protection changes; refuse a lowering without a reason. */
@@ -177,6 +214,22 @@ audit_protection_changes(List *changes, const char *statement, Oid acting)
 		ProtectionChange *c = lfirst(lc);
 		StringInfoData d;
 
+		if (c->carried_from != 0)
+		{
+			/*
+			 * In the server log too: a carry begun in a transaction that is
+			 * rolled back (staff trying who is protected) leaves its trace.
+			 */
+			initStringInfo(&d);
+			appendStringInfoChar(&d, '{');
+			dv_json_field_raw(&d, "from_enrollment_id", psprintf(INT64_FORMAT, c->carried_from));
+			dv_json_field_raw(&d, "onto_enrollment_id", psprintf(INT64_FORMAT, c->carried_onto));
+			dv_json_field_text(&d, "via", statement);
+			appendStringInfoChar(&d, '}');
+			dv_audit(DV_AUDIT_LOG | DV_AUDIT_TABLE, acting, "sb_carried", c->link_no, d.data);
+		}
+		if (c->old_nd == c->new_nd && c->old_sb == c->new_sb)
+			continue;
 		initStringInfo(&d);
 		appendStringInfoChar(&d, '{');
 		dv_json_field_raw(&d, "nd_eff", psprintf("{\"old\": %s, \"new\": %s}",
@@ -202,6 +255,8 @@ typedef struct PersonGroup
 	bool		nd_retained;
 	bool		old_nd;
 	bool		old_sb;
+	int64		old_latest;		/* 0: none */
+	int64		old_carried;	/* 0: none */
 	DvEnrollmentFacts *facts;
 	int			nfacts;
 	int			maxfacts;
@@ -209,13 +264,14 @@ typedef struct PersonGroup
 
 /*
  * Read a cursor of rows (link_no, nd_retained, id, acquired_on, lost_on, nd,
- * sb, old nd_eff, old sb_eff), ordered by link_no, and call done() once per
- * person with all of that person's enrollments (id NULL: none left).
+ * sb, old nd_eff, old sb_eff, old latest_id, old sb_carried_from), ordered
+ * by link_no, and call done() once per person with all of that person's
+ * enrollments (id NULL: none left).
  */
 static void
 group_persons(Portal cursor, void (*done) (PersonGroup *g, void *arg), void *arg)
 {
-	PersonGroup g = {NULL, false, false, false, NULL, 0, 0};
+	PersonGroup g = {NULL, false, false, false, 0, 0, NULL, 0, 0};
 
 	for (;;)
 	{
@@ -248,6 +304,12 @@ group_persons(Portal cursor, void (*done) (PersonGroup *g, void *arg), void *arg
 				g.nd_retained = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
 				g.old_nd = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
 				g.old_sb = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+				g.old_latest = DatumGetInt64(SPI_getbinval(tup, desc, 10, &isnull));
+				if (isnull)
+					g.old_latest = 0;
+				g.old_carried = DatumGetInt64(SPI_getbinval(tup, desc, 11, &isnull));
+				if (isnull)
+					g.old_carried = 0;
 				g.nfacts = 0;
 			}
 			id = SPI_getbinval(tup, desc, 3, &isnull);
@@ -278,7 +340,7 @@ static void
 person_recomputed(PersonGroup *g, void *arg)
 {
 	add_person((PersonBatch *) arg, g->link_no, g->facts, g->nfacts, g->nd_retained,
-			   g->old_nd, g->old_sb);
+			   g->old_nd, g->old_sb, g->old_latest, g->old_carried);
 }
 
 /*
@@ -303,18 +365,18 @@ static DvPlan lock_persons = {
 	" ORDER BY p.link_no COLLATE pg_catalog.\"C\" FOR UPDATE OF p) AS locked",
 	1, {TEXTARRAYOID}, NULL, true
 };
-static DvPlan read_persons = {
-	"SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb,"
-	"       p.nd_eff, p.sb_eff"
-	"  FROM dvflag.person p"
-	"  LEFT JOIN LATERAL (SELECT e.id, e.acquired_on, e.lost_on, e.nd, e.sb"
-	"                       FROM dvflag.enrollment e"
-	"                      WHERE e.link_no OPERATOR(pg_catalog.=) p.link_no COLLATE pg_catalog.\"default\""
-	"                     OFFSET 0) e ON true"
-	" WHERE p.link_no OPERATOR(pg_catalog.=) ANY ($1)"
-	" ORDER BY p.link_no COLLATE pg_catalog.\"C\"",
-	1, {TEXTARRAYOID}, NULL, true
-};
+#define READ_PERSONS(carried) \
+	{"SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb," \
+	 "       p.nd_eff, p.sb_eff, p.latest_id, " carried \
+	 "  FROM dvflag.person p" \
+	 "  LEFT JOIN LATERAL (SELECT e.id, e.acquired_on, e.lost_on, e.nd, e.sb" \
+	 "                       FROM dvflag.enrollment e" \
+	 "                      WHERE e.link_no OPERATOR(pg_catalog.=) p.link_no COLLATE pg_catalog.\"default\"" \
+	 "                     OFFSET 0) e ON true" \
+	 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY ($1)" \
+	 " ORDER BY p.link_no COLLATE pg_catalog.\"C\"", \
+	 1, {TEXTARRAYOID}, NULL, true}
+static DvPlan read_persons[2] = {READ_PERSONS("NULL::pg_catalog.int8"), READ_PERSONS("p.sb_carried_from")};
 
 /*
  * Recompute every person named in link_nos (text[]), and audit the changes
@@ -340,7 +402,7 @@ recompute_persons(Datum link_nos, const char *statement, Oid acting)
 	if (dv_exec(&lock_persons, &link_nos, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "dvflag: could not lock person rows");
 	/* 3. read their enrollments under a snapshot taken after the locks */
-	cursor = SPI_cursor_open(NULL, dv_plan(&read_persons), &link_nos, NULL, false);
+	cursor = SPI_cursor_open(NULL, dv_plan(&read_persons[carry]), &link_nos, NULL, false);
 	group_persons(cursor, person_recomputed, batch);
 	SPI_cursor_close(cursor);
 
@@ -372,7 +434,7 @@ static DvPlan insert_new_persons = {
 static void
 flush_new_persons(PersonBatch *b, List **existing, List **changes)
 {
-	Datum		values[4];
+	Datum		values[5];
 	HTAB	   *created;
 	HASHCTL		ctl;
 
@@ -442,7 +504,8 @@ person_inserted(PersonGroup *g, void *arg)
  * table) is the same whatever the number of rows, so it is kept.
  */
 static DvPlan inserted_rows = {
-	"SELECT r.link_no, false, r.id, r.acquired_on, r.lost_on, r.nd, r.sb, false, false"
+	"SELECT r.link_no, false, r.id, r.acquired_on, r.lost_on, r.nd, r.sb, false, false,"
+	"       NULL::pg_catalog.int8, NULL::pg_catalog.int8"
 	"  FROM dvflag_new r ORDER BY r.link_no COLLATE pg_catalog.\"C\"",
 	0, {InvalidOid}, NULL, false
 };
@@ -484,6 +547,8 @@ typedef struct EnrollmentCols
 				symbol,
 				number,
 				branch,
+				acquired_on,
+				lost_on,
 				flag[3];		/* nd, sb, ar */
 } EnrollmentCols;
 
@@ -508,6 +573,8 @@ enrollment_cols(Relation rel, EnrollmentCols *c)
 	c->symbol = column_of(rel, "symbol");
 	c->number = column_of(rel, "number");
 	c->branch = column_of(rel, "branch");
+	c->acquired_on = column_of(rel, "acquired_on");
+	c->lost_on = column_of(rel, "lost_on");
 	for (int f = 0; f < 3; f++)
 		c->flag[f] = column_of(rel, flag_names[f]);
 }
@@ -563,6 +630,10 @@ typedef struct OldFlags
 {
 	int64		id;				/* hash key */
 	bool		flag[3];
+	char	   *link_no;
+	Datum		acquired_on;
+	Datum		lost_on;		/* 0 when NULL: DateADT 0 is 2000-01-01, so also lost_null */
+	bool		lost_null;
 } OldFlags;
 
 /* What a pass over the transition tables collects. */
@@ -571,6 +642,7 @@ typedef struct TransitionPass
 	EnrollmentCols cols;
 	HTAB	   *old_rows;		/* UPDATE: old flags by id */
 	long		paired;			/* UPDATE: new rows whose old row was found */
+	long		corrected;		/* UPDATE: flagged rows re-linked or re-dated */
 	List	   *changes;		/* of FlagChange */
 	List	   *link_nos;		/* of char *, every person touched */
 	bool		old_side;		/* reading the old table */
@@ -654,7 +726,10 @@ row_updated_old(TupleTableSlot *slot, void *arg)
 	OldFlags   *entry = hash_search(t->old_rows, &id, HASH_ENTER, NULL);
 
 	read_flags(slot, &t->cols, entry->flag);
-	t->link_nos = lappend(t->link_nos, slot_text(slot, t->cols.link_no));
+	entry->link_no = slot_text(slot, t->cols.link_no);
+	entry->acquired_on = slot_getattr(slot, t->cols.acquired_on, &(bool){0});
+	entry->lost_on = slot_getattr(slot, t->cols.lost_on, &entry->lost_null);
+	t->link_nos = lappend(t->link_nos, entry->link_no);
 }
 
 /* UPDATE, new side: pair with the old row of the same id. */
@@ -673,6 +748,21 @@ row_updated_new(TupleTableSlot *slot, void *arg)
 	read_flags(slot, &t->cols, flag);
 	t->link_nos = lappend(t->link_nos, link_no);
 	add_change(t, slot, link_no, was->flag, flag);
+	if (was->flag[0] || was->flag[1])
+	{
+		bool		lost_null;
+		Datum		acquired_on = slot_getattr(slot, t->cols.acquired_on, &(bool){0});
+		Datum		lost_on = slot_getattr(slot, t->cols.lost_on, &lost_null);
+
+		/*
+		 * A flagged enrollment re-linked or re-dated is a correction of a
+		 * protection: it needs a reason whatever the person's other
+		 * enrollments, which this insurer's staff may not see, make of it.
+		 */
+		if (strcmp(was->link_no, link_no) != 0 || DatumGetDateADT(acquired_on) != DatumGetDateADT(was->acquired_on) ||
+			lost_null != was->lost_null || (!lost_null && DatumGetDateADT(lost_on) != DatumGetDateADT(was->lost_on)))
+			t->corrected++;
+	}
 }
 
 /*
@@ -798,10 +888,12 @@ link_no_array(List *link_nos)
 	return PointerGetDatum(construct_array(items, k, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-PG_FUNCTION_INFO_V1(dvflag_enrollment_changed);
-/* Trigger: audit flag changes and recompute the touched persons. */
-Datum
-dvflag_enrollment_changed(PG_FUNCTION_ARGS)
+/*
+ * Trigger: audit flag changes and recompute the touched persons; with_carry
+ * applies 1.3's rule (a move carries SB over), without it 1.2's.
+ */
+static Datum
+enrollment_changed(FunctionCallInfo fcinfo, bool with_carry)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TriggerEvent ev;
@@ -814,6 +906,7 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		elog(ERROR, "dvflag_enrollment_changed: must be an AFTER ... FOR EACH STATEMENT trigger");
 	ev = td->tg_event;
+	carry = with_carry;
 	acting = dv_behalf ? dv_behalf->role : GetUserId();
 	enrollment_cols(td->tg_relation, &t.cols);
 
@@ -844,6 +937,13 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 		for_each_row(td->tg_newtable, td->tg_relation, row_updated_new, &t);
 		if (t.paired != hash_get_num_entries(t.old_rows))
 			ids_changed();		/* an old id did not come back */
+		if (t.corrected > 0 && dv_current_reason() == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a reason is required to correct a flagged enrollment"),
+					 errdetail("%s would change link_no, acquired_on or lost_on of %ld enrollment(s) with nd or sb set; nothing was changed.",
+							   statement, t.corrected),
+					 errhint("SET LOCAL dvflag.reason = '...' before the statement.")));
 		audit_flag_changes(t.changes, statement, acting);
 		recompute_persons(link_no_array(t.link_nos), statement, acting);
 	}
@@ -859,6 +959,22 @@ dvflag_enrollment_changed(PG_FUNCTION_ARGS)
 	SPI_finish();
 	dv_restore_user(&owner);
 	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_enrollment_changed);
+/* The trigger of 1.0 to 1.2: SB_eff is the latest's SB, nothing carried. */
+Datum
+dvflag_enrollment_changed(PG_FUNCTION_ARGS)
+{
+	return enrollment_changed(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_enrollment_changed_1_3);
+/* The trigger from 1.3 on: a move carries SB over (person.sb_carried_from). */
+Datum
+dvflag_enrollment_changed_1_3(PG_FUNCTION_ARGS)
+{
+	return enrollment_changed(fcinfo, true);
 }
 
 static DvPlan person_in_use = {

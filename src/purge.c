@@ -5,7 +5,8 @@
  *   - enrollments lost more than dvflag.enrollment_retention_years ago;
  *     ND of a purged enrollment stays in force through person.nd_retained
  *     (rules.c counts it in ND_eff), and the latest enrollment of a person
- *     whose SB is in effect is kept, because it is what governs SB_eff;
+ *     whose SB is in effect is kept, because it is what governs SB_eff, and
+ *     so is one whose SB a move carries over;
  *   - provision records completed more than dvflag.record_retention_years
  *     ago, with their marks, and the finished requests behind them;
  *   - audit rows, and the refused registrations the SB listing reads, older
@@ -39,11 +40,19 @@ static DvPlan keep_nd = {
 	" WHERE p.link_no OPERATOR(pg_catalog.=) x.link_no AND NOT p.nd_retained",
 	1, {DATEOID}, NULL, false
 };
-static DvPlan purge_enrollments = {
-	"DELETE FROM dvflag.enrollment e WHERE e.lost_on OPERATOR(pg_catalog.<) $1"
-	"   AND NOT EXISTS (SELECT 1 FROM dvflag.person p"
-	"                    WHERE p.latest_id OPERATOR(pg_catalog.=) e.id AND p.sb_eff)",
-	1, {DATEOID}, NULL, false
+/*
+ * Never the enrollment whose SB governs: latest(P)'s while SB_eff(P), or
+ * the one whose SB a move carries over (1.3; [carry]).
+ */
+#define PURGE_ENROLLMENTS(carried) \
+	{"DELETE FROM dvflag.enrollment e WHERE e.lost_on OPERATOR(pg_catalog.<) $1" \
+	 "   AND NOT EXISTS (SELECT 1 FROM dvflag.person p" \
+	 "                    WHERE p.latest_id OPERATOR(pg_catalog.=) e.id AND p.sb_eff)" carried, \
+	 1, {DATEOID}, NULL, false}
+static DvPlan purge_enrollments[2] = {
+	PURGE_ENROLLMENTS(""),
+	PURGE_ENROLLMENTS("   AND NOT EXISTS (SELECT 1 FROM dvflag.person p"
+					  "                    WHERE p.sb_carried_from OPERATOR(pg_catalog.=) e.id)")
 };
 static DvPlan purge_marks = {
 	"DELETE FROM dvflag.provision_mark m USING dvflag.provision_record r"
@@ -105,7 +114,8 @@ purge_rows(void *arg)
 {
 	Cutoffs    *cut = arg;
 
-	cut->count[1] = run_purge(&purge_enrollments, cut->enrollment_day);
+	cut->count[1] = run_purge(&purge_enrollments[dv_column_exists("person", "sb_carried_from")],
+							   cut->enrollment_day);
 	cut->count[2] = run_purge(&purge_marks, cut->record);
 	cut->count[3] = run_purge(&purge_records, cut->record);
 	cut->count[4] = run_purge(&purge_requests, cut->record);

@@ -27,12 +27,16 @@ dv_enrollment_is_later(const DvEnrollmentFacts *a, const DvEnrollmentFacts *b)
 
 /*
  * ND_eff(P): ND on any enrollment of P, past or present (any-past-insurer
- * rule), or on one purged.  SB_eff(P): SB of latest(P) (latest-insurer rule).
+ * rule), or on one purged.  SB_eff(P): SB of latest(P) (latest-insurer rule),
+ * or, since 1.3, the SB that a move carried over: the SB of the enrollment
+ * that gave SB_eff(P) before the change, while it is still P's and still has
+ * SB, until latest(P) has SB of its own (RULES.md §2, §5).  A new insurer's
+ * enrollment never lifts a protection it cannot see.
  */
 DvPersonState
-dv_person_state(const DvEnrollmentFacts *e, int n, bool nd_retained)
+dv_person_state(const DvEnrollmentFacts *e, int n, bool nd_retained, int64_t sb_origin)
 {
-	DvPersonState s = {-1, nd_retained, false};
+	DvPersonState s = {-1, nd_retained, false, -1};
 
 	for (int i = 0; i < n; i++)
 	{
@@ -41,9 +45,26 @@ dv_person_state(const DvEnrollmentFacts *e, int n, bool nd_retained)
 		if (s.latest < 0 || dv_enrollment_is_later(&e[i], &e[s.latest]))
 			s.latest = i;
 	}
-	if (s.latest >= 0)
-		s.sb_eff = e[s.latest].sb;
+	if (s.latest < 0)
+		return s;
+	s.sb_eff = e[s.latest].sb;
+	if (s.sb_eff || sb_origin == 0)
+		return s;
+	for (int i = 0; i < n; i++)
+		if (e[i].id == sb_origin && e[i].sb)
+		{
+			s.sb_eff = true;
+			s.carried = i;
+		}
 	return s;
+}
+
+int64_t
+dv_sb_origin(const DvEnrollmentFacts *e, DvPersonState s)
+{
+	if (!s.sb_eff)
+		return 0;
+	return e[s.carried >= 0 ? s.carried : s.latest].id;
 }
 
 bool

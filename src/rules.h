@@ -26,6 +26,8 @@ typedef struct DvPersonState
 	int			latest;			/* index of latest(P) in the input, -1 if none */
 	bool		nd_eff;
 	bool		sb_eff;
+	int			carried;		/* index of the enrollment whose SB SB_eff(P)
+								 * carries over a move, -1 if none (1.3) */
 } DvPersonState;
 
 /* Is a later than b in the order that defines latest(P)? */
@@ -35,9 +37,17 @@ bool		dv_enrollment_is_later(const DvEnrollmentFacts *a,
 /*
  * The effective flags of P from all of P's enrollments.  nd_retained says
  * an enrollment with ND was purged: purging never weakens protection.
+ * sb_origin is the id of the enrollment whose SB made SB_eff(P) true before
+ * the change (the latest, or the one carried), 0 if SB_eff(P) was false: a
+ * move carries SB over (RULES.md §2, §5), so SB_eff(P) stays true while that
+ * enrollment is P's and has SB, whatever became latest(P), until the latest
+ * has SB of its own.  0 gives the rule of 1.2, which knew no carrying.
  */
 DvPersonState dv_person_state(const DvEnrollmentFacts *e, int n,
-							  bool nd_retained);
+							  bool nd_retained, int64_t sb_origin);
+
+/* The id of the enrollment whose SB SB_eff(P) comes from, 0 if none. */
+int64_t		dv_sb_origin(const DvEnrollmentFacts *e, DvPersonState s);
 
 /* hide_address(P) = ND_eff(P) OR SB_eff(P). */
 bool		dv_hide_address(bool nd_eff, bool sb_eff);

@@ -21,7 +21,8 @@
  * (dvflag.sb_flag_set, written by the enrollment trigger; NULL for a flag
  * set before 1.3 whose audit row had been purged by then), the oldest audit
  * row left (such a flag is older: the purge deletes by age), whether it is
- * the SB of latest(P), and every sign of a card of the person, newest
+ * the SB that governs SB_eff(P) (latest(P)'s, or the one a move carries
+ * over), and every sign of a card of the person, newest
  * first: an active card registered, or a refused registration (DV001,
  * dvflag.registration_refusal, written by durable.c) with a card never
  * bound.  The rule (rules.c) picks the signs that count.  The fences
@@ -32,10 +33,11 @@
 	"SELECT e.insurer_no, e.symbol, e.number, e.branch, e.link_no," \
 	"       (SELECT s.set_at FROM dvflag.sb_flag_set s WHERE s.enrollment_id OPERATOR(pg_catalog.=) e.id)," \
 	"       (SELECT pg_catalog.min(f.at) FROM dvflag.audit f) AS floor," \
-	"       p.latest_id IS NOT DISTINCT FROM e.id AS latest, coalesce(p.sb_eff, false), e.sb," \
+	"       (p.latest_id IS NOT DISTINCT FROM e.id OR p.sb_carried_from IS NOT DISTINCT FROM e.id) AS governs," \
+	"       coalesce(p.sb_eff, false), e.sb," \
 	"       c.kinds, c.serials, c.seen" \
 	"  FROM (SELECT * FROM dvflag.enrollment e WHERE e.sb AND " scope " OFFSET 0) e" \
-	"  LEFT JOIN LATERAL (SELECT q.latest_id, q.sb_eff FROM dvflag.person q" \
+	"  LEFT JOIN LATERAL (SELECT q.latest_id, q.sb_carried_from, q.sb_eff FROM dvflag.person q" \
 	"                      WHERE q.link_no OPERATOR(pg_catalog.=) e.link_no OFFSET 0) p ON true" \
 	"  LEFT JOIN LATERAL (" \
 	"    SELECT pg_catalog.array_agg(kind ORDER BY seen_at DESC) AS kinds," \

@@ -1,6 +1,6 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(72);
+SELECT plan(74);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
@@ -59,7 +59,10 @@ FROM (VALUES
   ('portal_exchange_history', 'card_serial text, principal_link_no text'),
   ('inquiry_without_my_number', 'kana text, birth_date date, sex smallint, institution text, department text, inquirer text, acquired_between daterange, lost_between daterange'),
   -- 1.2
-  ('sb_due_for_clearing', '')
+  ('sb_due_for_clearing', ''),
+  -- 1.3
+  ('sb_carried', ''),
+  ('decide_carried_sb', 'insurer_no text, symbol text, number text, branch text, keep boolean, reason text')
 ) AS api(f, args);
 
 -- every function that runs with the owner's rights pins its search_path
@@ -71,10 +74,10 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
-  ARRAY['approve_request', 'audience_roles', 'decline_request', 'enrollment_changed', 'expire_requests', 'fold',
+  ARRAY['approve_request', 'audience_roles', 'decide_carried_sb', 'decline_request', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
         'pending_requests', 'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
-        'request_information', 'sb_due_for_clearing',
+        'request_information', 'sb_carried', 'sb_due_for_clearing',
         'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
   'SECURITY INVOKER: the immutable helpers, and the acting functions that decide by the caller''s role');
 SELECT is(

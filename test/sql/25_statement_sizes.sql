@@ -4,7 +4,7 @@
 -- of every kind, in turns, and after each compares dvflag.person with the
 -- rules recomputed in plain SQL: ND on any enrollment, SB of latest(P)
 -- (greater acquired_on, then current, then greater lost_on, then greater
--- id).
+-- id), or the SB a move carried over.
 BEGIN;
 SELECT plan(17);
 INSERT INTO dvflag.insurer (insurer_no, name) VALUES
@@ -24,7 +24,8 @@ INSERT INTO dvflag.enrollment (link_no, insurer_no, symbol, number, branch, acqu
 SELECT 'P' || g, '06132013', 'B2', 'b' || g, '00', '2016-04-01', NULL, g % 3 = 0
   FROM generate_series(1, 3000) AS g;
 SELECT is(pg_temp.persons_against_rules(), 0::bigint, 'after a one-row and two 3,000-row INSERTs');
-SELECT is((SELECT count(*) FROM dvflag.person WHERE sb_eff), 1000::bigint, 'SB of the latest (B) governs');
+SELECT is((SELECT count(*) FROM dvflag.person WHERE sb_eff), 1400::bigint,
+          'SB of the latest (B) governs, and A''s carries over where B has none: 1,000 + 600 - 200');
 
 -- a one-row UPDATE, then one of 3,000 rows, then one row again
 UPDATE dvflag.enrollment SET sb = true WHERE number = 'b1';

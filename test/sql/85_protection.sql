@@ -1,10 +1,10 @@
 -- A person's effective protection (ND_eff, SB_eff) can change by more than a
--- flag: a move to a new insurer, a corrected date or link_no, a removal.
--- Every such change is audited, and one that lowers protection needs a
--- reason.  Also: ids never change; staff can remove a proxy (STEP3); and
+-- flag: a corrected date or link_no, a removal; a move to a new insurer
+-- lowers nothing, SB carries over it (1.3).  Every such change is audited,
+-- and one that lowers protection needs a reason.  Also: ids never change; staff can remove a proxy (STEP3); and
 -- code of another role cannot borrow a more privileged caller's identity.
 BEGIN;
-SELECT plan(34);
+SELECT plan(40);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_staff_a LOGIN IN ROLE dvflag_insurer;
 CREATE ROLE t_staff_c LOGIN IN ROLE dvflag_insurer;
@@ -17,41 +17,62 @@ CREATE FUNCTION pg_temp.sb_eff(p text) RETURNS boolean LANGUAGE sql AS
 CREATE FUNCTION pg_temp.nd_eff(p text) RETURNS boolean LANGUAGE sql AS
   $$ SELECT nd_eff FROM dvflag.person WHERE link_no = p $$;
 
--- insurer A re-dates its own (old) enrollment of SB-AT-C to make it the latest
+-- insurer A re-dates its own (old, unflagged) enrollment of SB-AT-C to make
+-- it the latest: A cannot see C's SB, and lifts nothing (1.3): C's SB
+-- carries over onto A's enrollment, until A's staff decide
 SET SESSION AUTHORIZATION t_staff_a;
-SELECT throws_ok($$UPDATE dvflag.enrollment SET acquired_on = '2025-01-01', lost_on = NULL
-                    WHERE link_no = 'SB-AT-C' AND insurer_no = '01130012'$$,
-                 '22023', 'a reason is required to lift the protection of a person',
-                 'a date correction that would end SB_eff needs a reason');
+SELECT lives_ok($$UPDATE dvflag.enrollment SET acquired_on = '2025-01-01', lost_on = NULL
+                   WHERE link_no = 'SB-AT-C' AND insurer_no = '01130012'$$,
+                'a date correction that makes A latest needs no reason: it lowers nothing');
+SELECT is((SELECT count(*) FROM dvflag.sb_carried()), 0::bigint,
+          'a carry begun in the caller''s own transaction is not listed (no oracle for a probe)');
+SELECT is(dvflag.decide_carried_sb('01130012', 'A1', '1002', '00', false, 'too early'), false,
+          'nor can it be decided in it');
 RESET SESSION AUTHORIZATION;
-SELECT is(pg_temp.sb_eff('SB-AT-C'), true, 'and changed nothing');
+-- as if the correction had been committed yesterday
+UPDATE dvflag.person SET sb_carried_since = sb_carried_since - interval '1 day' WHERE link_no = 'SB-AT-C';
+SET SESSION AUTHORIZATION t_staff_a;
+SELECT is((SELECT array_agg(number || ' ' || link_no) FROM dvflag.sb_carried()), '{"1002 SB-AT-C"}',
+          'from the next transaction on, A''s staff see the SB carried onto their enrollment, not whose it was');
+RESET SESSION AUTHORIZATION;
+SELECT is(pg_temp.sb_eff('SB-AT-C'), true, 'SB_eff carries C''s SB over');
+SELECT is((SELECT count(*) FROM dvflag.audit WHERE action = 'sb_carried' AND target = 'SB-AT-C'
+             AND actor = 't_staff_a' AND detail ->> 'via' = 'UPDATE'), 1::bigint, 'the carry is audited');
 SELECT coalesce(max(id), 0) AS m FROM dvflag.audit \gset
 SET SESSION AUTHORIZATION t_staff_a;
-SET LOCAL dvflag.reason = 're-joined insurer A on 2025-01-01';
-SELECT lives_ok($$UPDATE dvflag.enrollment SET acquired_on = '2025-01-01', lost_on = NULL
-                   WHERE link_no = 'SB-AT-C' AND insurer_no = '01130012'$$, 'with a reason it is done');
-RESET dvflag.reason;
+SELECT throws_ok($$SELECT dvflag.decide_carried_sb('01130012', 'A1', '1002', '00', false, '')$$, '22023', NULL,
+                 'ending a carried SB needs a reason');
+SELECT is(dvflag.decide_carried_sb('01130012', 'A1', '1002', '00', false, 'the person confirmed at A that no block is needed'),
+          true, 'A''s staff end the carried SB, with a reason');
 RESET SESSION AUTHORIZATION;
-SELECT is(pg_temp.sb_eff('SB-AT-C'), false, 'the latest insurer (now A) governs: SB_eff ends');
+SELECT is(pg_temp.sb_eff('SB-AT-C'), false, 'the latest insurer (now A) has decided: SB_eff ends');
 SELECT is((SELECT jsonb_build_object('actor', actor, 'action', action, 'target', target,
                                      'sb_eff', detail->'sb_eff', 'reason', detail->'reason', 'via', detail->'via')
-             FROM dvflag.audit WHERE id > :m),
+             FROM dvflag.audit WHERE id > :m AND action = 'protection_change'),
           '{"actor": "t_staff_a", "action": "protection_change", "target": "SB-AT-C",
-            "sb_eff": {"old": true, "new": false}, "reason": "re-joined insurer A on 2025-01-01", "via": "UPDATE"}',
-          'the change of protection is audited with who, why and how');
+            "sb_eff": {"old": true, "new": false}, "reason": "the person confirmed at A that no block is needed",
+            "via": "decide_carried_sb"}',
+          'the end of the protection is audited with who, why and how');
 
--- a move: a new enrollment at a later date ends SB_eff
+-- a move: a new enrollment at a later date needs no reason and keeps SB
 SELECT dvflag.set_flag('131136', NULL, '1005', '00', 'sb', true, 'NO-FLAG asked for SB at C');
-SELECT throws_ok($$INSERT INTO dvflag.enrollment (link_no, insurer_no, symbol, number, branch, acquired_on)
-                   VALUES ('NO-FLAG', '06132013', 'B2', '9005', '00', '2026-01-01')$$,
-                 '22023', NULL, 'a move to a new insurer that ends SB_eff needs a reason');
-SET LOCAL dvflag.reason = 'moved to insurer B';
 SELECT lives_ok($$INSERT INTO dvflag.enrollment (link_no, insurer_no, symbol, number, branch, acquired_on)
-                  VALUES ('NO-FLAG', '06132013', 'B2', '9005', '00', '2026-01-01')$$, 'and is recorded with one');
-SELECT is(pg_temp.sb_eff('NO-FLAG'), false, 'SB_eff follows the new latest insurer');
-SELECT is((SELECT count(*) FROM dvflag.audit WHERE action = 'protection_change' AND target = 'NO-FLAG'
-             AND detail->>'via' = 'INSERT' AND detail->>'reason' = 'moved to insurer B'), 1::bigint,
-          'the move is audited as a protection change');
+                  VALUES ('NO-FLAG', '06132013', 'B2', '9005', '00', '2026-01-01')$$,
+                'a move to a new insurer needs no reason');
+SELECT is(pg_temp.sb_eff('NO-FLAG'), true, 'SB_eff carries over the move');
+UPDATE dvflag.person SET sb_carried_since = sb_carried_since - interval '1 day' WHERE link_no = 'NO-FLAG';
+SELECT is(dvflag.decide_carried_sb('06132013', 'B2', '9005', '00', true, 'the person asked B for SB as well'), true,
+          'the new insurer keeps it: SB on its own enrollment');
+SELECT is((SELECT (sb, (SELECT sb_carried_from FROM dvflag.person WHERE link_no = 'NO-FLAG') IS NULL)::text
+             FROM dvflag.enrollment WHERE number = '9005'), '(t,t)',
+          'SB is now B''s own, nothing is carried any more');
+
+-- correcting a flagged enrollment needs a reason, whatever it changes
+SET SESSION AUTHORIZATION t_staff_c;
+SELECT throws_ok($$UPDATE dvflag.enrollment SET acquired_on = '2021-05-01' WHERE link_no = 'NO-FLAG' AND insurer_no = '131136'$$,
+                 '22023', 'a reason is required to correct a flagged enrollment',
+                 're-dating an enrollment with SB needs a reason');
+RESET SESSION AUTHORIZATION;
 
 -- correcting link_no moves an ND away from a person
 RESET dvflag.reason;

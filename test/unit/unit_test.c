@@ -149,7 +149,7 @@ main(void)
 		DvEnrollmentFacts e[2] = {E(9, D(2020, 1, 1), 0, 0, 0, 1), E(7, D(2020, 1, 1), 0, 0, 0, 0)};
 		DvEnrollmentFacts r[2] = {e[1], e[0]};
 
-		ok(dv_person_state(e, 2, false).sb_eff && dv_person_state(r, 2, false).sb_eff,
+		ok(dv_person_state(e, 2, false, 0).sb_eff && dv_person_state(r, 2, false, 0).sb_eff,
 		   "latest does not depend on the order rows are read in");
 	}
 
@@ -163,35 +163,65 @@ main(void)
 		DvEnrollmentFacts none[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 0, 0), E(3, c0, 0, 0, 0, 0)};
 		DvPersonState s;
 
-		s = dv_person_state(sb_b, 3, false);
+		s = dv_person_state(sb_b, 3, false, 0);
 		ok(s.latest == 2 && !s.sb_eff && !s.nd_eff, "SB at B: SB_eff is false, C is latest");
 		ok(dv_card_paths_answer(s.sb_eff) && !dv_hide_address(s.nd_eff, s.sb_eff) &&
 		   dv_registration_allowed(s.sb_eff), "SB at B: provided everywhere, address shown, registration allowed");
 		ok(dv_self_info_shows(sb_b[0].sb) && !dv_self_info_shows(sb_b[1].sb) && dv_self_info_shows(sb_b[2].sb),
 		   "SB at B: self-information of B only is absent");
 
-		s = dv_person_state(sb_c, 3, false);
+		s = dv_person_state(sb_c, 3, false, 0);
 		ok(s.sb_eff && !dv_card_paths_answer(s.sb_eff), "SB at C: no answer on the card paths");
 		ok(dv_hide_address(s.nd_eff, s.sb_eff) && !dv_registration_allowed(s.sb_eff),
 		   "SB at C: address hidden, registration refused");
 		ok(dv_self_info_shows(sb_c[0].sb) && dv_self_info_shows(sb_c[1].sb) && !dv_self_info_shows(sb_c[2].sb),
 		   "SB at C: self-information of C only is absent");
 
-		s = dv_person_state(nd_b, 3, false);
+		s = dv_person_state(nd_b, 3, false, 0);
 		ok(s.nd_eff && !s.sb_eff && dv_card_paths_answer(s.sb_eff) && dv_hide_address(s.nd_eff, s.sb_eff) &&
 		   dv_registration_allowed(s.sb_eff), "ND at B: provided, address hidden, registration allowed");
 
-		s = dv_person_state(nd_a, 3, false);
+		s = dv_person_state(nd_a, 3, false, 0);
 		ok(s.nd_eff && dv_hide_address(s.nd_eff, s.sb_eff) && dv_card_paths_answer(s.sb_eff),
 		   "ND at A lost long ago: still hides the address (any past insurer)");
 
-		s = dv_person_state(none, 3, false);
+		s = dv_person_state(none, 3, false, 0);
 		ok(!s.nd_eff && !s.sb_eff && !dv_hide_address(s.nd_eff, s.sb_eff), "no flags: nothing hidden");
 
-		s = dv_person_state(none, 3, true);
+		s = dv_person_state(none, 3, true, 0);
 		ok(s.nd_eff, "ND of a purged enrollment still counts");
-		s = dv_person_state(none, 0, false);
+		s = dv_person_state(none, 0, false, 0);
 		ok(s.latest == -1 && !s.sb_eff && !s.nd_eff, "a person with no enrollment has no flags");
+	}
+
+	/* ---- a move carries SB over (RULES.md §2, §5; 1.3) ---- */
+	{
+		int32_t		b0 = D(2016, 4, 1), c0 = D(2021, 4, 1), d0 = D(2025, 4, 1);
+		/* SB at C, the latest; then D enrolls the person, later */
+		DvEnrollmentFacts before[2] = {E(2, b0, 1, c0, 0, 0), E(3, c0, 0, 0, 0, 1)};
+		DvEnrollmentFacts moved[3] = {E(2, b0, 1, c0, 0, 0), E(3, c0, 1, d0, 0, 1), E(4, d0, 0, 0, 0, 0)};
+		DvEnrollmentFacts cleared[3] = {E(2, b0, 1, c0, 0, 0), E(3, c0, 1, d0, 0, 0), E(4, d0, 0, 0, 0, 0)};
+		DvEnrollmentFacts kept[3] = {E(2, b0, 1, c0, 0, 0), E(3, c0, 1, d0, 0, 1), E(4, d0, 0, 0, 0, 1)};
+		DvEnrollmentFacts removed[2] = {E(2, b0, 1, c0, 0, 0), E(4, d0, 0, 0, 0, 0)};
+		DvPersonState s = dv_person_state(before, 2, false, 0);
+		int64_t		origin = dv_sb_origin(before, s);
+
+		ok(s.sb_eff && s.carried == -1 && origin == 3, "SB at the latest: SB_eff, from the latest itself");
+		s = dv_person_state(moved, 3, false, origin);
+		ok(s.latest == 2 && s.sb_eff && s.carried == 1 && dv_sb_origin(moved, s) == 3,
+		   "a move: the new latest has no SB, SB_eff carries C's over");
+		ok(!dv_person_state(moved, 3, false, 0).sb_eff, "the rule of 1.2 (no origin) let it lapse");
+		s = dv_person_state(cleared, 3, false, 3);
+		ok(!s.sb_eff && s.carried == -1, "C clears its SB: nothing is carried any more");
+		s = dv_person_state(removed, 2, false, 3);
+		ok(!s.sb_eff, "C's enrollment removed: nothing left to carry");
+		s = dv_person_state(kept, 3, false, 3);
+		ok(s.sb_eff && s.carried == -1 && dv_sb_origin(kept, s) == 4,
+		   "D sets SB: its own governs, the carry is over");
+		s = dv_person_state(before, 2, false, 2);
+		ok(s.sb_eff && s.carried == -1, "an origin that is not SB's: the latest's own SB governs");
+		s = dv_person_state(moved, 3, false, 2);
+		ok(!s.sb_eff, "an origin without SB carries nothing");
 	}
 
 	/* ---- current qualification, fragments ---- */
