@@ -4,7 +4,7 @@ EXTENSION  = dvflag
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
 
 MODULE_big = dvflag
-OBJS = src/dvflag.o src/args.o src/copy.o src/fold.o src/checkdigit.o src/rules.o \
+OBJS = src/dvflag.o src/args.o src/copy.o src/guard.o src/fold.o src/checkdigit.o src/rules.o \
        src/spi_util.o src/store.o src/audit.o src/durable.o src/person.o src/scope.o \
        src/flags.o src/cards.o src/sb_clearing.o src/paths.o src/disasters.o \
        src/provision.o src/inquiry.o src/purge.o
@@ -24,7 +24,7 @@ PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/nul
 PG_CFLAGS   = -Wall -Wextra -Werror
 
 # Rebuild an object when a header it includes changes.
-autodepend = yes
+override autodepend = yes
 
 # PostgreSQL 15's pg_config when installed, else the one on PATH.  Without
 # any (a fresh machine), only the demo and test targets exist: they install

@@ -92,7 +92,19 @@ GRANT EXECUTE ON FUNCTION dvflag.sb_carried(),
                           dvflag.decide_carried_sb(text, text, text, text, boolean, text)
   TO dvflag_insurer, dvflag_admin;
 
--- check() in one piece again: 1.2 wrapped 1.1's, renamed check_catalog().
+-- check() in one piece again (1.2 wrapped 1.1's, renamed check_catalog()),
+-- and it checks the derived state too.
+-- The persons whose stored state is not what the rules in C give for their
+-- enrollments (person_state_drift), and person rows with nothing left
+-- (person_without_enrollment); one pass over dvflag.person and its
+-- enrollments.  Only check() calls it.
+CREATE FUNCTION dvflag.person_drift()
+  RETURNS TABLE (problem text, object text, detail text)
+  AS 'MODULE_PATHNAME', 'dvflag_person_drift'
+  LANGUAGE C STABLE SECURITY INVOKER ROWS 1
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+REVOKE ALL ON FUNCTION dvflag.person_drift() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION dvflag.check()
   RETURNS TABLE (problem text, object text, detail text)
   LANGUAGE sql STABLE SECURITY DEFINER
@@ -208,6 +220,30 @@ SELECT 'not_preloaded', 'setting shared_preload_libraries',
        'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment by insurer staff is not staged'
  WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
              pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
+UNION ALL
+-- the derived state: persons as the rules give them, every enrollment's
+-- person there, every trigger that keeps them there
+SELECT d.problem, d.object, d.detail FROM dvflag.person_drift() d
+UNION ALL
+SELECT 'enrollment_without_person', pg_catalog.format('person %s', e.link_no),
+       'enrollments whose person has no row in dvflag.person: their protection is not derived'
+  FROM (SELECT DISTINCT e.link_no FROM dvflag.enrollment e
+         WHERE NOT EXISTS (SELECT FROM dvflag.person p
+                            WHERE p.link_no OPERATOR(pg_catalog.=) e.link_no COLLATE pg_catalog."C")) e
+UNION ALL
+SELECT 'trigger_missing', pg_catalog.format('trigger %s on dvflag.%s', t.tgname, t.relname),
+       'dropped: what it guards is no longer kept'
+  FROM (VALUES ('enrollment', 'enrollment_inserted'), ('enrollment', 'enrollment_updated'),
+               ('enrollment', 'enrollment_deleted'), ('enrollment', 'enrollment_no_truncate'),
+               ('person', 'person_no_delete'), ('person', 'person_no_truncate'),
+               ('audit', 'audit_append_only'), ('audit', 'audit_no_truncate'),
+               ('provision_record', 'provision_record_append_only'),
+               ('provision_record', 'provision_record_no_truncate'),
+               ('provision_mark', 'provision_mark_append_only'),
+               ('provision_mark', 'provision_mark_no_truncate')) AS t(relname, tgname)
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) g.tgrelid
+                    WHERE c.relnamespace OPERATOR(pg_catalog.=) 'dvflag'::pg_catalog.regnamespace
+                      AND c.relname OPERATOR(pg_catalog.=) t.relname AND g.tgname OPERATOR(pg_catalog.=) t.tgname)
 UNION ALL
 -- the audit writer connects as the bootstrap superuser, which must keep
 -- LOGIN, or every refusal's row is lost (with a WARNING; its log line stays)

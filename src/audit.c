@@ -106,6 +106,8 @@ event_detail(const char *event, Oid acting, const char *detail_json)
 		acting = GetOuterUserId();
 	if (acting != GetSessionUserId())
 		dv_json_field_text(&detail, "role", GetUserNameFromId(acting, false));
+	if (dv_client_scope == DV_CLIENT_SCOPE_TRANSACTION && dv_client(NULL) == NULL)
+		dv_json_field_raw(&detail, "client_given", "false");	/* none in this transaction */
 	if (detail_json && strlen(detail_json) > 2)
 	{
 		appendStringInfoChar(&detail, ',');
@@ -233,7 +235,7 @@ log_event(const char *actor, const char *client, const char *action,
 static const char *
 client_identity(void)
 {
-	return (dv_client_setting && dv_client_setting[0]) ? dv_client_setting : NULL;
+	return dv_client(NULL);
 }
 
 /*

@@ -1,5 +1,16 @@
 /*
- * copy.c — COPY FROM into dvflag.enrollment under row-level security.
+ * copy.c — COPY FROM into dvflag.enrollment: under row-level security, and
+ * as the data of a restore.
+ *
+ * A restore: pg_dump writes the rows of dvflag.enrollment as COPY with
+ * every column, id included (an identity no other load may give).  Those
+ * rows come with the person rows and the audit that they already produced,
+ * so the enrollment trigger must not treat them as new changes (it would
+ * audit them again, ask for a reason, and derive person rows that the dump
+ * restores next).  A COPY into dvflag.enrollment that names id runs "on
+ * behalf of a restore" (dv_behalf->restoring): the trigger leaves it alone.
+ * Only a superuser restores; anyone else's COPY with id is refused, so a
+ * restore is no way to write flags without a reason.
  *
  * The COPY hook: PostgreSQL refuses COPY FROM into a table under row-level
  * security.  For COPY FROM into dvflag.enrollment by a role under its
@@ -15,28 +26,39 @@
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
-/* Is this COPY FROM into dvflag.enrollment, by a role under its policies? */
+/* Is this COPY FROM into dvflag.enrollment? */
 static bool
-copy_needs_staging(CopyStmt *stmt)
+copy_into_enrollment(CopyStmt *stmt, Oid *relid)
 {
 	Oid			nsp;
-	Oid			relid;
 
 	if (!stmt->is_from || stmt->relation == NULL)
 		return false;
 	nsp = get_namespace_oid("dvflag", true);
 	if (!OidIsValid(nsp))
 		return false;
-	relid = RangeVarGetRelidExtended(stmt->relation, RowExclusiveLock,
-									 RVR_MISSING_OK, NULL, NULL);
-	return OidIsValid(relid) && relid == get_relname_relid("enrollment", nsp) &&
-		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED;
+	*relid = RangeVarGetRelidExtended(stmt->relation, RowExclusiveLock,
+									  RVR_MISSING_OK, NULL, NULL);
+	return OidIsValid(*relid) && *relid == get_relname_relid("enrollment", nsp);
+}
+
+/* Does its column list name id (as pg_dump's does)? */
+static bool
+copy_names_id(CopyStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->attlist)
+		if (strcmp(strVal(lfirst(lc)), "id") == 0)
+			return true;
+	return false;
 }
 
 /* The COPY's column list as SQL, or NULL for all columns. */
@@ -116,6 +138,28 @@ next_process_utility(PlannedStmt *pstmt, const char *queryString,
 								params, queryEnv, dest, qc);
 }
 
+/* A utility statement on its way, for dv_on_behalf(). */
+typedef struct Utility
+{
+	PlannedStmt *pstmt;
+	const char *queryString;
+	bool		readOnlyTree;
+	ProcessUtilityContext context;
+	ParamListInfo params;
+	QueryEnvironment *queryEnv;
+	DestReceiver *dest;
+	QueryCompletion *qc;
+} Utility;
+
+static void
+run_next(void *arg)
+{
+	Utility    *u = arg;
+
+	next_process_utility(u->pstmt, u->queryString, u->readOnlyTree, u->context, u->params,
+						 u->queryEnv, u->dest, u->qc);
+}
+
 static void
 dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 				   bool readOnlyTree, ProcessUtilityContext context,
@@ -123,12 +167,32 @@ dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 				   DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
+	Oid			relid;
 
-	if (IsA(parsetree, CopyStmt) && copy_needs_staging((CopyStmt *) parsetree))
+	dv_guard_drop(parsetree);
+	if (IsA(parsetree, CopyStmt) && copy_into_enrollment((CopyStmt *) parsetree, &relid))
 	{
-		copy_through_staging(pstmt, (CopyStmt *) parsetree, queryString, context,
-							 params, queryEnv, dest, qc);
-		return;
+		CopyStmt   *stmt = (CopyStmt *) parsetree;
+
+		if (copy_names_id(stmt))
+		{
+			DvBehalf	behalf = {.via = "restore", .restoring = true};
+			Utility		u = {pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc};
+
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("COPY into dvflag.enrollment with its id column is a restore, and only a superuser restores"),
+						 errdetail("A restore brings the audit and the person rows of its enrollments with it; its flags are not audited again."),
+						 errhint("To load enrollments, give a column list without id: COPY dvflag.enrollment (link_no, insurer_no, ...) FROM ...")));
+			dv_on_behalf(&behalf, run_next, &u);
+			return;
+		}
+		if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		{
+			copy_through_staging(pstmt, stmt, queryString, context, params, queryEnv, dest, qc);
+			return;
+		}
 	}
 	next_process_utility(pstmt, queryString, readOnlyTree, context,
 						 params, queryEnv, dest, qc);

@@ -9,6 +9,7 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -32,6 +33,41 @@ static const char *const role_names[DV_ROLE_COUNT] = {
 
 void		_PG_init(void);
 
+int			dv_client_scope = DV_CLIENT_SCOPE_SESSION;
+static const struct config_enum_entry client_scopes[] = {
+	{"session", DV_CLIENT_SCOPE_SESSION, false},
+	{"transaction", DV_CLIENT_SCOPE_TRANSACTION, false},
+	{NULL, 0, false}
+};
+
+/* The local transaction in which dvflag.client was last assigned. */
+static LocalTransactionId client_lxid = InvalidLocalTransactionId;
+
+/*
+ * dvflag.client's assign hook: note the transaction.  A value that SET
+ * LOCAL gave reverts at its transaction's end, which assigns again, still
+ * in that transaction: so a value is "of this transaction" only when this
+ * transaction gave it.
+ */
+static void
+client_assigned(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
+{
+	client_lxid = MyProc ? MyProc->lxid : InvalidLocalTransactionId;
+}
+
+const char *
+dv_client(bool *given)
+{
+	bool		set = dv_client_setting && dv_client_setting[0];
+
+	if (dv_client_scope == DV_CLIENT_SCOPE_TRANSACTION &&
+		(client_lxid == InvalidLocalTransactionId || MyProc == NULL || client_lxid != MyProc->lxid))
+		set = false;
+	if (given)
+		*given = set;
+	return set ? dv_client_setting : NULL;
+}
+
 /* Define the settings and install the COPY hook. */
 void
 _PG_init(void)
@@ -45,9 +81,18 @@ _PG_init(void)
 	DefineCustomStringVariable("dvflag.client",
 							   "The application's identity of the operator or institution, recorded in every audit entry.",
 							   "A pooled application login must still name the person acting: set this per "
-							   "session or transaction, e.g. an institution code and a staff id.",
+							   "transaction (set_config('dvflag.client', ..., true)), e.g. an institution code "
+							   "and a staff id.",
 							   &dv_client_setting, "", PGC_USERSET, 0,
-							   NULL, NULL, NULL);
+							   NULL, client_assigned, NULL);
+	DefineCustomEnumVariable("dvflag.client_scope",
+							 "Which dvflag.client the audit records: one set in the session, or only one set in the event's own transaction.",
+							 "Behind a pooler in transaction mode a SET at session level stays on the server "
+							 "connection and would be recorded as the operator of another client's event; "
+							 "'transaction' records dvflag.client only when the event's own transaction set it "
+							 "(SET LOCAL or set_config(..., true)), and otherwise records that none was given.",
+							 &dv_client_scope, DV_CLIENT_SCOPE_SESSION, client_scopes, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomIntVariable("dvflag.request_validity",
 							"How long a request for information may wait for staff before it expires.",
 							"A pending request (AR on the enrollment or item) past this period is closed "
@@ -68,6 +113,12 @@ _PG_init(void)
 							"The audit is kept at least as long as the records it speaks of: the longest "
 							"of the three settings applies.",
 							&dv_audit_retention_years, 20, 1, 200, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("dvflag.allow_drop",
+							 "Lets DROP EXTENSION dvflag or DROP SCHEMA dvflag lose the audit and the provision records.",
+							 "They are kept for years (RULES.md §8) and are append-only; the drop is refused while "
+							 "they hold rows unless a superuser sets this, with SET LOCAL, for the transaction that "
+							 "drops. The drop is then written to the server log.",
+							 &dv_allow_drop, false, PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("dvflag");
 	dv_store_init();
 

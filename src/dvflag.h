@@ -34,6 +34,20 @@
 extern char *dv_reason_setting;
 extern char *dv_client_setting;
 
+/* dvflag.client_scope: which dvflag.client counts (dv_client). */
+typedef enum DvClientScope
+{
+	DV_CLIENT_SCOPE_SESSION,
+	DV_CLIENT_SCOPE_TRANSACTION
+} DvClientScope;
+extern int	dv_client_scope;
+
+/*
+ * The operator identity to record: dvflag.client, or NULL when none was
+ * given (under client_scope 'transaction': none in this transaction).
+ */
+extern const char *dv_client(bool *given);
+
 /* Audience roles, resolved once per backend (dvflag.c). */
 typedef enum DvRole
 {
@@ -88,9 +102,14 @@ typedef struct DvBehalf
 	const char *reason;			/* the reason to record, over dvflag.reason */
 	Oid			role;			/* the role to record as acting */
 	bool		purging;		/* the retention purge's own deletions */
+	bool		restoring;		/* a restore's rows, with their audit already */
 } DvBehalf;
 extern const DvBehalf *dv_behalf;
 extern void dv_on_behalf(const DvBehalf *b, void (*fn) (void *arg), void *arg);
+
+/* guard.c: refuse a DROP of dvflag that would lose the audit (dvflag.allow_drop). */
+extern bool dv_allow_drop;
+extern void dv_guard_drop(Node *parsetree);
 
 /* copy.c: install the COPY hook (from _PG_init). */
 extern void dv_copy_init(void);

@@ -106,7 +106,7 @@ dvflag_set_flag(PG_FUNCTION_ARGS)
 	HeapTuple	tup;
 	int64		id;
 	DvActing	act;
-	DvBehalf	behalf = {"set_flag", NULL, InvalidOid, false};
+	DvBehalf	behalf = {.via = "set_flag"};
 	FlagUpdate	u;
 
 	dv_refuse_in_restricted_operation("dvflag.set_flag()");
@@ -288,7 +288,7 @@ dvflag_decide_carried_sb(PG_FUNCTION_ARGS)
 	}
 	if (keep)
 	{
-		DvBehalf	behalf = {"decide_carried_sb", reason, act.caller, false};
+		DvBehalf	behalf = {.via = "decide_carried_sb", .reason = reason, .role = act.caller};
 		FlagUpdate	u = {&update_flag[1], {Int64GetDatum(id), BoolGetDatum(true)}};
 
 		/* SB of its own: the trigger audits it, and the carry is over */

@@ -33,6 +33,7 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -365,7 +366,7 @@ static DvPlan lock_persons = {
 	" ORDER BY p.link_no COLLATE pg_catalog.\"C\" FOR UPDATE OF p) AS locked",
 	1, {TEXTARRAYOID}, NULL, true
 };
-#define READ_PERSONS(carried) \
+#define READ_PERSONS(carried, which) \
 	{"SELECT p.link_no, p.nd_retained, e.id, e.acquired_on, e.lost_on, e.nd, e.sb," \
 	 "       p.nd_eff, p.sb_eff, p.latest_id, " carried \
 	 "  FROM dvflag.person p" \
@@ -373,10 +374,12 @@ static DvPlan lock_persons = {
 	 "                       FROM dvflag.enrollment e" \
 	 "                      WHERE e.link_no OPERATOR(pg_catalog.=) p.link_no COLLATE pg_catalog.\"default\"" \
 	 "                     OFFSET 0) e ON true" \
-	 " WHERE p.link_no OPERATOR(pg_catalog.=) ANY ($1)" \
+	 " WHERE " which \
 	 " ORDER BY p.link_no COLLATE pg_catalog.\"C\"", \
 	 1, {TEXTARRAYOID}, NULL, true}
-static DvPlan read_persons[2] = {READ_PERSONS("NULL::pg_catalog.int8"), READ_PERSONS("p.sb_carried_from")};
+#define TOUCHED "p.link_no OPERATOR(pg_catalog.=) ANY ($1)"
+static DvPlan read_persons[2] = {READ_PERSONS("NULL::pg_catalog.int8", TOUCHED),
+READ_PERSONS("p.sb_carried_from", TOUCHED)};
 
 /*
  * Recompute every person named in link_nos (text[]), and audit the changes
@@ -906,6 +909,9 @@ enrollment_changed(FunctionCallInfo fcinfo, bool with_carry)
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		elog(ERROR, "dvflag_enrollment_changed: must be an AFTER ... FOR EACH STATEMENT trigger");
 	ev = td->tg_event;
+	/* a restore's rows bring their audit and their person rows with them */
+	if (dv_behalf && dv_behalf->restoring)
+		return PointerGetDatum(NULL);
 	carry = with_carry;
 	acting = dv_behalf ? dv_behalf->role : GetUserId();
 	enrollment_cols(td->tg_relation, &t.cols);
@@ -959,6 +965,74 @@ enrollment_changed(FunctionCallInfo fcinfo, bool with_carry)
 	SPI_finish();
 	dv_restore_user(&owner);
 	return PointerGetDatum(NULL);
+}
+
+/* What person_drift() collects: the persons whose stored state is not the rules'. */
+typedef struct Drift
+{
+	ReturnSetInfo *rsinfo;
+} Drift;
+
+/* group_persons() callback of person_drift(). */
+static void
+person_checked(PersonGroup *g, void *arg)
+{
+	Drift	   *d = arg;
+	int64		origin = g->old_carried ? g->old_carried : 0;
+	DvPersonState s = dv_person_state(g->facts, g->nfacts, g->nd_retained, origin);
+	int64		latest = s.latest < 0 ? 0 : g->facts[s.latest].id;
+	int64		carried = s.carried < 0 ? 0 : g->facts[s.carried].id;
+	const char *problem = NULL;
+	char	   *detail = NULL;
+
+	if (g->nfacts == 0 && !g->nd_retained)
+	{
+		problem = "person_without_enrollment";
+		detail = "a person row with no enrollment and no retained ND";
+	}
+	else if (s.nd_eff != g->old_nd || s.sb_eff != g->old_sb || latest != g->old_latest ||
+			 carried != g->old_carried)
+	{
+		problem = "person_state_drift";
+		detail = psprintf("stored nd_eff %s, sb_eff %s, latest_id " INT64_FORMAT ", sb_carried_from " INT64_FORMAT
+						  "; the rules give %s, %s, " INT64_FORMAT ", " INT64_FORMAT,
+						  g->old_nd ? "true" : "false", g->old_sb ? "true" : "false", g->old_latest, g->old_carried,
+						  s.nd_eff ? "true" : "false", s.sb_eff ? "true" : "false", latest, carried);
+	}
+	if (problem)
+	{
+		Datum		values[3] = {CStringGetTextDatum(problem), CStringGetTextDatum(psprintf("person %s", g->link_no)),
+		CStringGetTextDatum(detail)};
+		bool		nulls[3] = {false, false, false};
+
+		tuplestore_putvalues(d->rsinfo->setResult, d->rsinfo->setDesc, values, nulls);
+	}
+}
+
+/*
+ * person_drift(): every person whose row in dvflag.person is not what the
+ * rules of rules.c give for their enrollments (and their stored SB origin,
+ * which only the history of moves explains), and every person row left with
+ * no enrollment and no retained ND.  One pass over both tables; for check().
+ */
+static DvPlan all_persons = READ_PERSONS("p.sb_carried_from", "$1 IS NULL");
+
+PG_FUNCTION_INFO_V1(dvflag_person_drift);
+Datum
+dvflag_person_drift(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Drift		d = {rsinfo};
+	Portal		cursor;
+	Datum		none = (Datum) 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	dv_spi_connect();
+	cursor = SPI_cursor_open(NULL, dv_plan(&all_persons), &none, "n", true);
+	group_persons(cursor, person_checked, &d);
+	SPI_cursor_close(cursor);
+	SPI_finish();
+	return (Datum) 0;
 }
 
 PG_FUNCTION_INFO_V1(dvflag_enrollment_changed);

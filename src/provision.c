@@ -421,7 +421,7 @@ dvflag_request_information(PG_FUNCTION_ARGS)
 
 	args[0] = Int32GetDatum(dv_request_validity);
 	args[1] = CStringGetTextDatum(role_name(act.caller));
-	args[2] = (dv_client_setting && dv_client_setting[0]) ? CStringGetTextDatum(dv_client_setting) : (Datum) 0;
+	args[2] = dv_client(NULL) ? CStringGetTextDatum(dv_client(NULL)) : (Datum) 0;
 	args[3] = CStringGetTextDatum(c.insurer_no);
 	args[4] = c.symbol ? CStringGetTextDatum(c.symbol) : (Datum) 0;
 	args[5] = CStringGetTextDatum(c.number);

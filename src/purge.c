@@ -133,7 +133,7 @@ dvflag_purge(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			caller = GetUserId();
 	DvActing	act;
-	DvBehalf	behalf = {"purge", NULL, caller, true};
+	DvBehalf	behalf = {.via = "purge", .role = caller, .purging = true};
 	Cutoffs		cut;
 	TimestampTz enrollment_cut = years_ago(dv_enrollment_retention_years);
 	TimestampTz record_cut = years_ago(dv_record_retention_years);

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# Backups: pg_dump (custom and plain format) and a restore into a fresh
-# database keep every row of every dvflag table, the flags' effect on every
-# read path, the insurer-staff mapping, and the identities' positions.
+# Backups: pg_dump (custom and plain format) and the restores every DBA
+# types (pg_restore -d with default options, with -j 2, with
+# --single-transaction; psql -f of a plain dump), into a fresh database,
+# keep every row of every dvflag table, the flags' effect on every read
+# path, the insurer-staff mapping and the identities' positions, with the
+# triggers ALWAYS and check() clean, and no step after.  A restore adds no
+# audit row and asks no reason; only a superuser can restore.
 set -u
 cd "$(dirname "$0")/../.."
 . test/sh/tap.sh
-plan 12
+plan 20
 src=dvflag_backup_src
 dst=dvflag_backup_custom
 dst2=dvflag_backup_plain
 staff=t_backup_staff_$$
+admin=t_backup_admin_$$
 tmp=$(mktemp -d)
 cleanup() {
   for db in $src $dst $dst2; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
-  psql -X -q -d postgres -c "DROP ROLE IF EXISTS $staff" >/dev/null 2>&1
+  psql -X -q -d postgres -c "DROP ROLE IF EXISTS $staff, $admin" >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -25,6 +30,7 @@ done
 # data in every table: the worked examples, a proxy, a disaster, a stopped
 # card, a staff mapping, item flags, 副本, requests, records and a mark
 q -d $src -c "CREATE EXTENSION dvflag" -c "CREATE ROLE $staff LOGIN IN ROLE dvflag_insurer" \
+  -c "CREATE ROLE $admin LOGIN IN ROLE dvflag_admin" \
   -f test/fixtures/worked_examples.sql -c "
   SELECT dvflag.grant_insurer('$staff', '131136');
   SELECT dvflag.set_proxy('CARD-SB-AT-B', 'NO-FLAG');
@@ -65,46 +71,59 @@ before=$(q -d $src -c "$state")
 staff_view="SET ROLE $staff; SELECT count(*) FROM dvflag.enrollment; SELECT request_id FROM dvflag.pending_requests();"
 staff_before=$(q -d $src -c "$staff_view")
 
-# custom format, the whole database, restored in its three sections: the
-# data with triggers disabled (it holds the derived rows and the audit)
-pg_dump -Fc -f "$tmp/dump.custom" $src
-ok $? "pg_dump -Fc"
-pg_restore --section=pre-data -d $dst "$tmp/dump.custom" 2> "$tmp/restore.err" &&
-  pg_restore --section=data --disable-triggers -d $dst "$tmp/dump.custom" 2>> "$tmp/restore.err" &&
-  pg_restore --section=post-data -d $dst "$tmp/dump.custom" 2>> "$tmp/restore.err"
-ok $? "pg_restore into an empty database: pre-data, data with --disable-triggers, post-data"
-grep -i error "$tmp/restore.err" | sed 's/^/# /' | head -5
 armed="SELECT count(*) FILTER (WHERE g.tgenabled <> 'A') FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
         WHERE c.relnamespace = 'dvflag'::regnamespace AND NOT g.tgisinternal"
-rearmed=$(q -d $dst -c "SELECT dvflag.rearm_triggers()")
-[ "$rearmed" -gt 0 ] && [ "$(q -d $dst -c "$armed")" = 0 ]
-ok $? "dvflag.rearm_triggers() puts the $rearmed triggers the restore re-enabled as ordinary ones back to ENABLE ALWAYS"
-after=$(q -d $dst -c "$state")
-[ "$before" = "$after" ]
-ok $? "every row of every table is back (counts, the audit and the person rows byte for byte), and every read path answers as before"
-[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/# /' | head -10
-[ "$(q -d $dst -c "$staff_view")" = "$staff_before" ]
-ok $? "the staff mapping holds: the staff see the same enrollments and pending requests"
+pg_dump -Fc -f "$tmp/dump.custom" $src && pg_dump -f "$tmp/dump.sql" $src
+ok $? "pg_dump -Fc and plain pg_dump"
 
-# the restored database goes on: new rows take new ids, changes are audited
-q -d $dst -c "SELECT dvflag.set_flag('131136', NULL, '1005', '00', 'nd', true, 'after restore')" >/dev/null &&
-  [ "$(q -d $dst -c "SELECT (SELECT max(id) FROM dvflag.audit) > (SELECT count(*) FROM dvflag.audit) - 1
-                   AND EXISTS (SELECT FROM dvflag.audit WHERE detail->>'reason' = 'after restore')
-                   AND (SELECT nd_eff FROM dvflag.person WHERE link_no = 'NO-FLAG')")" = t ] &&
-  q -d $dst -c "SELECT status FROM dvflag.request_information('131136', NULL, '1005', '00', 'TM01')" >/dev/null
-ok $? "after the restore, flags change with their audit and new requests get new ids"
-[ "$(q -d $dst -c "SELECT address IS NULL FROM dvflag.clinic_by_insurance_card('131136', NULL, '1005', '00')")" = t ]
-ok $? "and the new ND hides the address"
+# the restores every DBA types, each into a fresh UTF8 database, as a
+# superuser: no special procedure, no step after
+restored() { # database, how: the checks of one restore
+  local db=$1 how=$2 after
+  after=$(q -d $db -c "$state")
+  [ "$before" = "$after" ]
+  ok $? "$how: every row of every table (the audit and the person rows byte for byte), every read path as before"
+  [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/# /' | head -10
+  [ "$(q -d $db -c "$armed")" = 0 ] && [ "$(q -d $db -c "SELECT count(*) FROM dvflag.check()")" = 0 ] &&
+    [ "$(q -d $db -c "$staff_view")" = "$staff_before" ]
+  ok $? "$how: every trigger ENABLE ALWAYS, check() clean, the staff mapping holds"
+  q -d $db -c "SELECT problem || ' ' || object FROM dvflag.check()" | sed 's/^/# /'
+  q -d $db -c "SELECT dvflag.set_flag('131136', NULL, '1005', '00', 'nd', true, 'after restore')" >/dev/null &&
+    [ "$(q -d $db -c "SELECT count(*) FROM dvflag.audit WHERE detail->>'reason' = 'after restore'")" = 2 ] &&
+    [ "$(q -d $db -c "SELECT address IS NULL FROM dvflag.clinic_by_insurance_card('131136', NULL, '1005', '00')")" = t ]
+  ok $? "$how: a new flag change is audited (flag and protection) and hides the address"
+}
+new_db() { psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" >/dev/null 2>&1
+           q -d postgres -c "CREATE DATABASE $1 ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null; }
+for how in default "-j 2" --single-transaction; do
+  new_db $dst
+  pg_restore ${how#default} -d $dst "$tmp/dump.custom" > "$tmp/restore.err" 2>&1
+  ok $? "pg_restore ${how#default}${how#default:+ }-d newdb dump: no error"
+  sed 's/^/# /' "$tmp/restore.err" | head -5
+  restored $dst "pg_restore $how"
+done
+new_db $dst2
+psql -X -q -v ON_ERROR_STOP=1 -d $dst2 -f "$tmp/dump.sql" > "$tmp/plain.out" 2>&1
+ok $? "psql -f of a plain dump: no error"
+grep -i error "$tmp/plain.out" | sed 's/^/# /' | head -5
+restored $dst2 "psql -f plain dump"
 
-# plain format: the schema, then the data with triggers disabled
-pg_dump --schema-only -f "$tmp/schema.sql" $src && pg_dump --data-only --disable-triggers -f "$tmp/data.sql" $src
-ok $? "pg_dump --schema-only and --data-only --disable-triggers, plain format"
-psql -X -q -v ON_ERROR_STOP=1 -d $dst2 -f "$tmp/schema.sql" > "$tmp/plain.out" 2>&1 &&
-  psql -X -q -v ON_ERROR_STOP=1 -d $dst2 -f "$tmp/data.sql" >> "$tmp/plain.out" 2>&1
-rc=$?
-ok $rc "both load into an empty database with psql"
-[ $rc = 0 ] || grep -i error "$tmp/plain.out" | sed 's/^/# /' | head -5
-q -d $dst2 -c "SELECT dvflag.rearm_triggers()" >/dev/null && [ "$(q -d $dst2 -c "$armed")" = 0 ]
-ok $? "and its triggers are re-armed"
-[ "$(q -d $dst2 -c "$state")" = "$before" ]
-ok $? "the plain restore holds every row and answers as before"
+# the way of 1.2 still works: data restored with triggers disabled, re-armed
+new_db $dst
+pg_restore --section=pre-data -d $dst "$tmp/dump.custom" 2> "$tmp/restore.err" &&
+  pg_restore --section=data --disable-triggers -d $dst "$tmp/dump.custom" 2>> "$tmp/restore.err" &&
+  pg_restore --section=post-data -d $dst "$tmp/dump.custom" 2>> "$tmp/restore.err" &&
+  [ "$(q -d $dst -c "SELECT dvflag.rearm_triggers()")" -gt 0 ] && [ "$(q -d $dst -c "$armed")" = 0 ] &&
+  [ "$(q -d $dst -c "$state")" = "$before" ]
+ok $? "the sectioned restore with --disable-triggers and rearm_triggers() gives the same database"
+
+# a restore is a superuser's: anyone else's COPY with the ids is refused
+out=$(psql -X -d $dst -c "SET ROLE $admin" -c "COPY dvflag.enrollment (id, link_no, insurer_no, number, branch, acquired_on, sb) FROM stdin" 2>&1 <<'DATA'
+999	SB-AT-C	131136	7777	00	2030-01-01	f
+\.
+DATA
+)
+echo "$out" | grep -q "ERROR:  COPY into dvflag.enrollment with its id column is a restore, and only a superuser restores" &&
+  [ "$(q -d $dst -c "SELECT count(*) FROM dvflag.enrollment WHERE number = '7777'")" = 0 ]
+ok $? "admin's COPY of enrollments with ids (a restore's data) is refused: no way to write flags without a reason"
+echo "$out" | sed 's/^/# /' | head -3

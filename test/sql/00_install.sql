@@ -76,7 +76,7 @@ SELECT is(
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
   ARRAY['approve_request', 'audience_roles', 'decide_carried_sb', 'decline_request', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
-        'pending_requests', 'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
+        'pending_requests', 'person_drift', 'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
         'request_information', 'sb_carried', 'sb_due_for_clearing',
         'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
   'SECURITY INVOKER: the immutable helpers, and the acting functions that decide by the caller''s role');

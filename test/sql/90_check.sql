@@ -1,7 +1,7 @@
 -- dvflag.check(): the deployment self-check reports nothing on a sound
 -- install, and each way of breaking the deployment once it is broken.
 BEGIN;
-SELECT plan(21);
+SELECT plan(26);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_admin LOGIN IN ROLE dvflag_admin;
 CREATE ROLE t_auditor LOGIN IN ROLE dvflag_auditor;
@@ -67,6 +67,21 @@ SELECT is(pg_temp.after('DROP ROLE t_staff'),
           ARRAY['staff_mapping_dangling insurer_staff ' || 't_staff'::regrole::oid], 'a staff mapping left by a dropped role');
 SELECT is(pg_temp.after('SET LOCAL log_min_messages = fatal'),
           '{"log_suppressed setting log_min_messages"}', 'the server log no longer takes the audit lines');
+
+-- derived-state drift (1.3): computed by the rules in C, not restated here
+SELECT is(pg_temp.after($$UPDATE dvflag.person SET sb_eff = false WHERE link_no = 'SB-AT-C'$$),
+          '{"person_state_drift person SB-AT-C"}', 'a person whose stored SB_eff is not the rules''');
+SELECT is(pg_temp.after($$UPDATE dvflag.person SET latest_id = latest_id - 1 WHERE link_no = 'NO-FLAG'$$),
+          '{"person_state_drift person NO-FLAG"}', 'a person whose stored latest(P) is not the rules''');
+SELECT is(pg_temp.after($$INSERT INTO dvflag.person (link_no) VALUES ('GHOST')$$),
+          '{"person_without_enrollment person GHOST"}', 'a person row with no enrollment and no retained ND');
+SELECT is(pg_temp.after($$ALTER TABLE dvflag.enrollment DISABLE TRIGGER enrollment_inserted;
+                          INSERT INTO dvflag.enrollment (link_no, insurer_no, number, branch, acquired_on)
+                          VALUES ('UNDERIVED', '131136', '9999', '00', '2020-01-01');
+                          ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_inserted$$),
+          '{"enrollment_without_person person UNDERIVED"}', 'an enrollment whose person was never derived');
+SELECT is(pg_temp.after('DROP TRIGGER enrollment_updated ON dvflag.enrollment'),
+          '{"trigger_missing trigger enrollment_updated on dvflag.enrollment"}', 'a trigger dropped');
 
 SELECT * FROM finish();
 ROLLBACK;
