@@ -9,6 +9,8 @@ current=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" dvflag.control)
 old=dvflag_upgrade_old
 mid=dvflag_upgrade_mid
 new=dvflag_upgrade_new
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 for db in $old $mid $new; do
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
   psql -X -q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null
@@ -106,15 +108,15 @@ SELECT 'member ' || pg_describe_object(d.classid, d.objid, d.objsubid) FROM pg_d
  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dvflag')
 ORDER BY 1"
-q -d $old -c "$describe" > /tmp/dvflag_upgraded.txt
-q -d $new -c "$describe" > /tmp/dvflag_fresh.txt
-q -d $mid -c "$describe" > /tmp/dvflag_upgraded_mid.txt
-lines=$(wc -l < /tmp/dvflag_fresh.txt)
-diff /tmp/dvflag_upgraded.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff && [ "$lines" -gt 300 ]
+q -d $old -c "$describe" > "$tmp/upgraded.txt"
+q -d $new -c "$describe" > "$tmp/fresh.txt"
+q -d $mid -c "$describe" > "$tmp/upgraded_mid.txt"
+lines=$(wc -l < "$tmp/fresh.txt")
+diff "$tmp/upgraded.txt" "$tmp/fresh.txt" > "$tmp/upgrade.diff" && [ "$lines" -gt 300 ]
 ok $? "the catalog updated from 1.0 equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members)"
-sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
-diff /tmp/dvflag_upgraded_mid.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff
+sed 's/^/# /' "$tmp/upgrade.diff" | head -20
+diff "$tmp/upgraded_mid.txt" "$tmp/fresh.txt" > "$tmp/upgrade.diff"
 ok $? "the catalog updated from 1.1 equals a fresh install's"
-sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
+sed 's/^/# /' "$tmp/upgrade.diff" | head -20
 
 for db in $old $mid $new; do psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null; done
