@@ -7,9 +7,9 @@
 # searches (DV002, DV003); a committed search has the same event id in its
 # log line and in its table row.  Runs against the cluster of the PG*
 # environment, in a database of its own, and finds the server log itself:
-# the logging collector's current file, the cluster's log file (Debian's
-# pg_lsclusters, pg_virtualenv's log directories), or the postmaster's
-# stderr.
+# the log file of tools/cluster (DVFLAG_SERVER_LOG), else the logging
+# collector's current file, the cluster's log file (Debian's
+# pg_lsclusters), or the postmaster's stderr.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -54,6 +54,7 @@ q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLL
 # --- where the server log is ---------------------------------------------
 datadir=$(setting data_directory)
 candidates=()
+[ -z "${DVFLAG_SERVER_LOG:-}" ] || candidates+=("stderr|$DVFLAG_SERVER_LOG")
 if [ "$(setting logging_collector)" = on ]; then
   for fmt in stderr jsonlog csvlog; do
     f=$(q -d postgres -c "SELECT pg_current_logfile('$fmt')" 2>/dev/null)

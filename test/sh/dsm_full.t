@@ -3,11 +3,13 @@
 # writer: the refusal is still DV001 (with a WARNING), and the next one,
 # once memory is back, has its row.  Runs a cluster of its own in a mount
 # namespace whose /dev/shm is a full 8 MB tmpfs; needs root and unshare.
+# Its binaries are the first initdb and pg_ctl in PATH (tools/cluster's
+# private PostgreSQL), so that it loads the dvflag under test.
 set -u
 cd "$(dirname "$0")/../.."
 . test/sh/tap.sh
 plan 3
-export PATH="/usr/lib/postgresql/15/bin:$PATH"
+command -v initdb >/dev/null || skip_rest "no initdb in PATH (run under tools/cluster)"
 [ "$(id -u)" = 0 ] || skip_rest "needs root (a mount namespace and a cluster of its own)"
 unshare -m true 2>/dev/null || skip_rest "unshare -m is not permitted here"
 tmp=$(mktemp -d)

@@ -5,11 +5,13 @@
 # its audit goes to the standby's server log (the table cannot take it); a
 # write path on the standby fails with a clear error.
 # Needs to start a second server: as root it runs it as the cluster's owner.
+# Its binaries are the first pg_ctl in PATH (tools/cluster's private
+# PostgreSQL), so that it loads the dvflag under test.
 set -u
 cd "$(dirname "$0")/../.."
 . test/sh/tap.sh
 plan 9
-export PATH="/usr/lib/postgresql/15/bin:$PATH"
+command -v pg_ctl >/dev/null || skip_rest "no pg_ctl in PATH (run under tools/cluster)"
 
 db=dvflag_standby
 owner=$(q -d postgres -c "SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'template0'" 2>/dev/null)

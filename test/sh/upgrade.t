@@ -10,6 +10,8 @@ old=dvflag_upgrade_old
 mid=dvflag_upgrade_mid
 v12=dvflag_upgrade_12
 new=dvflag_upgrade_new
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 for db in $old $mid $v12 $new; do
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
   psql -X -q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null
@@ -152,19 +154,19 @@ UNION ALL
 SELECT 'dumped ' || t.rel::regclass || ' ' || coalesce(t.cond, '-')
   FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS t(rel, cond) WHERE e.extname = 'dvflag'
 ORDER BY 1"
-q -d $old -c "$describe" > /tmp/dvflag_upgraded.txt
-q -d $new -c "$describe" > /tmp/dvflag_fresh.txt
-q -d $mid -c "$describe" > /tmp/dvflag_upgraded_mid.txt
-q -d $v12 -c "$describe" > /tmp/dvflag_upgraded_12.txt
-lines=$(wc -l < /tmp/dvflag_fresh.txt)
-diff /tmp/dvflag_upgraded.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff && [ "$lines" -gt 300 ]
+q -d $old -c "$describe" > "$tmp/upgraded.txt"
+q -d $new -c "$describe" > "$tmp/fresh.txt"
+q -d $mid -c "$describe" > "$tmp/upgraded_mid.txt"
+q -d $v12 -c "$describe" > "$tmp/upgraded_12.txt"
+lines=$(wc -l < "$tmp/fresh.txt")
+diff "$tmp/upgraded.txt" "$tmp/fresh.txt" > "$tmp/upgrade.diff" && [ "$lines" -gt 300 ]
 ok $? "the catalog updated from 1.0 equals a fresh install's ($lines lines: functions, tables, columns, constraints, indexes, triggers, policies, grants, members, comments, dumped tables)"
-sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
-diff /tmp/dvflag_upgraded_mid.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff
+sed 's/^/# /' "$tmp/upgrade.diff" | head -20
+diff "$tmp/upgraded_mid.txt" "$tmp/fresh.txt" > "$tmp/upgrade.diff"
 ok $? "the catalog updated from 1.1 equals a fresh install's"
-sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
-diff /tmp/dvflag_upgraded_12.txt /tmp/dvflag_fresh.txt > /tmp/dvflag_upgrade.diff
+sed 's/^/# /' "$tmp/upgrade.diff" | head -20
+diff "$tmp/upgraded_12.txt" "$tmp/fresh.txt" > "$tmp/upgrade.diff"
 ok $? "the catalog updated from 1.2 equals a fresh install's"
-sed 's/^/# /' /tmp/dvflag_upgrade.diff | head -20
+sed 's/^/# /' "$tmp/upgrade.diff" | head -20
 
 for db in $old $mid $v12 $new; do psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null; done

@@ -5,7 +5,7 @@
 -- card registered later.  The refusals this file makes stay committed after
 -- its ROLLBACK, naming the fixture's persons.
 BEGIN;
-SELECT plan(40);
+SELECT plan(44);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
 CREATE ROLE t_clinic LOGIN IN ROLE dvflag_clinic;
@@ -185,6 +185,38 @@ SELECT ok((SELECT count(*) FROM pg_indexes WHERE schemaname = 'dvflag'
 SELECT is((SELECT count(*) FROM dvflag.enrollment e WHERE e.sb
             AND NOT EXISTS (SELECT FROM dvflag.sb_flag_set s WHERE s.enrollment_id = e.id)), 0::bigint,
           'every SB set has its time');
+
+-- an SB that is not latest(P)'s does not refuse the card, even while
+-- latest(P)'s does: SB-AT-C under SB at A too, then a new card refused
+SET ROLE t_staff_a;
+SELECT dvflag.set_flag('01130012', 'A1', '1002', '00', 'sb', true, 'application at A too');
+SET ROLE t_portal;
+SELECT throws_ok($$SELECT dvflag.register_card('CARD-SB-AT-C-AFTER-A', '131136', NULL, '1002', '00')$$, 'DV001', NULL,
+                 'a new card of SB-AT-C is refused: SB at C holds');
+SET ROLE t_staff_a;
+SELECT is((SELECT array_agg(ROW(d.insurer_no, d.number, d.blocks_registration, d.evidence)::text)
+             FROM dvflag.sb_due_for_clearing() d),
+          ARRAY[ROW('01130012', '1002', false, 'registration_refused')::text],
+          'staff of A: SB at A is due, and it is not what refuses the card');
+SET ROLE t_staff_c;
+SELECT is((SELECT d.blocks_registration FROM dvflag.sb_due_for_clearing() d WHERE d.number = '1002'), true,
+          'staff of C: SB at C, latest(P)''s, is');
+RESET ROLE;
+
+-- a flag whose setting is no longer known (its audit purged: here, set with
+-- the trigger off) is due for a card seen from the oldest audit row left on
+ALTER TABLE dvflag.enrollment DISABLE TRIGGER enrollment_updated;
+UPDATE dvflag.enrollment SET sb = true WHERE insurer_no = '01130012' AND number = '1005';
+ALTER TABLE dvflag.enrollment ENABLE ALWAYS TRIGGER enrollment_updated;
+-- (registered now, not at the transaction's start: the audit rows of this
+-- file may be the oldest there are)
+INSERT INTO dvflag.card (card_serial, link_no, registered_at) VALUES ('CARD-NO-FLAG-NEW', 'NO-FLAG', clock_timestamp());
+SET ROLE t_staff_a;
+SELECT is((SELECT array_agg(ROW(d.number, d.sb_set_at IS NULL, d.evidence)::text)
+             FROM dvflag.sb_due_for_clearing() d WHERE d.number = '1005'),
+          ARRAY[ROW('1005', true, 'card_registered')::text],
+          'an SB whose setting is unknown is due once a card is registered after the oldest audit row');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
