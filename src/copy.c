@@ -10,7 +10,9 @@
  * restores next).  A COPY into dvflag.enrollment that names id runs "on
  * behalf of a restore" (dv_behalf->restoring): the trigger leaves it alone.
  * Only a superuser restores; anyone else's COPY with id is refused, so a
- * restore is no way to write flags without a reason.
+ * restore is no way to write flags without a reason.  A superuser's COPY
+ * into the other dvflag tables, which only dvflag's functions write, is a
+ * restore's too, and runs with the foreign keys unchecked (see below).
  *
  * The COPY hook: PostgreSQL refuses COPY FROM into a table under row-level
  * security.  For COPY FROM into dvflag.enrollment by a role under its
@@ -28,25 +30,30 @@
 #include "tcop/utility.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
-/* Is this COPY FROM into dvflag.enrollment? */
-static bool
-copy_into_enrollment(CopyStmt *stmt, Oid *relid)
+/* The dvflag table a COPY FROM loads; InvalidOid for any other COPY. */
+static Oid
+copy_into_dvflag(CopyStmt *stmt, bool *enrollment)
 {
 	Oid			nsp;
+	Oid			relid;
 
+	*enrollment = false;
 	if (!stmt->is_from || stmt->relation == NULL)
-		return false;
+		return InvalidOid;
 	nsp = get_namespace_oid("dvflag", true);
 	if (!OidIsValid(nsp))
-		return false;
-	*relid = RangeVarGetRelidExtended(stmt->relation, RowExclusiveLock,
-									  RVR_MISSING_OK, NULL, NULL);
-	return OidIsValid(*relid) && *relid == get_relname_relid("enrollment", nsp);
+		return InvalidOid;
+	relid = RangeVarGetRelidExtended(stmt->relation, RowExclusiveLock, RVR_MISSING_OK, NULL, NULL);
+	if (!OidIsValid(relid) || get_rel_namespace(relid) != nsp)
+		return InvalidOid;
+	*enrollment = relid == get_relname_relid("enrollment", nsp);
+	return relid;
 }
 
 /* Does its column list name id (as pg_dump's does)? */
@@ -167,28 +174,44 @@ dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 				   DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
-	Oid			relid;
+	Oid			relid = InvalidOid;
+	bool		enrollment = false;
 
 	dv_guard_drop(parsetree);
-	if (IsA(parsetree, CopyStmt) && copy_into_enrollment((CopyStmt *) parsetree, &relid))
+	if (IsA(parsetree, CopyStmt))
+		relid = copy_into_dvflag((CopyStmt *) parsetree, &enrollment);
+	if (OidIsValid(relid))
 	{
 		CopyStmt   *stmt = (CopyStmt *) parsetree;
 
-		if (copy_names_id(stmt))
+		/*
+		 * A restore: a superuser's COPY into a dvflag table that only
+		 * dvflag's own functions write, or into dvflag.enrollment with its
+		 * id.  pg_restore -j loads the tables in parallel, in no order that
+		 * their foreign keys would accept, so the restore runs as
+		 * pg_restore --disable-triggers would (session_replication_role =
+		 * replica: the data of a dump is consistent), while dvflag's own
+		 * triggers, ENABLE ALWAYS, still refuse what they refuse.
+		 */
+		if (superuser() && (!enrollment || copy_names_id(stmt)))
 		{
 			DvBehalf	behalf = {.via = "restore", .restoring = true};
 			Utility		u = {pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc};
+			int			nest = NewGUCNestLevel();
 
-			if (!superuser())
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("COPY into dvflag.enrollment with its id column is a restore, and only a superuser restores"),
-						 errdetail("A restore brings the audit and the person rows of its enrollments with it; its flags are not audited again."),
-						 errhint("To load enrollments, give a column list without id: COPY dvflag.enrollment (link_no, insurer_no, ...) FROM ...")));
+			(void) set_config_option("session_replication_role", "replica", PGC_SUSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
 			dv_on_behalf(&behalf, run_next, &u);
+			AtEOXact_GUC(true, nest);
 			return;
 		}
-		if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		if (enrollment && copy_names_id(stmt))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("COPY into dvflag.enrollment with its id column is a restore, and only a superuser restores"),
+					 errdetail("A restore brings the audit and the person rows of its enrollments with it; its flags are not audited again."),
+					 errhint("To load enrollments, give a column list without id: COPY dvflag.enrollment (link_no, insurer_no, ...) FROM ...")));
+		if (enrollment && check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
 		{
 			copy_through_staging(pstmt, stmt, queryString, context, params, queryEnv, dest, qc);
 			return;
