@@ -28,7 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "1..25"
+planned=27
+echo "1..$planned"
 n=0
 check() { # description, command...: ok when the command succeeds
   local d=$1
@@ -37,7 +38,7 @@ check() { # description, command...: ok when the command succeeds
   if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 skip_rest() {
-  while [ "$n" -lt 23 ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
+  while [ "$n" -lt "$planned" ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done
   exit 0
 }
 
@@ -390,3 +391,29 @@ all_parse() { # every audit line since the offset parses; at least the six above
   python3 -c 'import json, sys; sys.exit(0 if len(json.loads(sys.argv[1])) >= 6 else 1)' "$out"
 }
 check "every dvflag audit line written during this test parses as JSON" all_parse
+
+# --- a forged line: anyone can RAISE LOG one, only genuine ones verify ----
+# (the cluster's key, read as the superuser this test runs as)
+q -d postgres -c "SELECT encode(pg_read_binary_file('dvflag_audit.key'), 'hex')" 2>/dev/null |
+  python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' > "$tmp/key"
+out=$(run <<SQL
+SET SESSION AUTHORIZATION $r_portal;
+DO \$\$BEGIN RAISE LOG 'dvflag audit: {"at":"2026-01-01 00:00:00+00","actor":"$r_disaster","client":"$tag/forged","action":"disaster_search","target":null,"standby":false,"detail":{"event":"forged.1","outcome":"answered","result_count":0,"criteria":{}}}'; END\$\$;
+SQL
+)
+verified() { # the verified events of the log since the offset; stderr in $tmp/rejected
+  for _ in $(seq 1 50); do
+    log_read "$logfile" "$offset" | tools/audit-log --key "$tmp/key" --format "$fmt" > "$tmp/verified" 2> "$tmp/rejected"
+    [ $? = 3 ] && grep -q "$tag/forged" "$tmp/rejected" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+check "tools/audit-log rejects the line a login wrote with RAISE LOG in another actor's name (exit 3)" verified
+check "and verifies every genuine line: the rolled-back search and the refusals are there, the forgery is not" \
+  python3 -c 'import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+clients = {e.get("client") for e in events}
+sys.exit(0 if {sys.argv[2] + "/rollback", sys.argv[2] + "/dv001", sys.argv[2] + "/dv003"} <= clients
+         and sys.argv[2] + "/forged" not in clients and all(len(e.get("mac", "")) == 64 for e in events) else 1)' \
+  "$tmp/verified" "$tag"
