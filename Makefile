@@ -18,6 +18,16 @@ SQL_SOURCES = $(sort $(wildcard sql/*.sql))
 DATA_built  = extension/$(EXTENSION)--$(EXTVERSION).sql
 DATA        = extension/$(EXTENSION)--1.0.sql $(wildcard extension/$(EXTENSION)--*--*.sql)
 
+# make installcheck, the PGXS convention, against an installed server (the
+# settings PG* say which): the pg_regress suite (test/sql, test/expected) and
+# the isolation specs (test/isolation), each in a UTF8 database of its own.
+# make test runs these and everything else.
+REGRESS      = worked_examples
+REGRESS_OPTS = --inputdir=test --encoding=UTF8
+ISOLATION      = $(basename $(notdir $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/output_iso \
+                 --encoding=UTF8 --load-extension=dvflag
+
 # Our code compiles with -Wall -Wextra -Werror; the server's headers are
 # included as system headers so that their unused parameters do not count.
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
