@@ -5,7 +5,7 @@
 -- COPY FROM STDIN itself is covered by test/sh/copy_scope.t (it needs a
 -- client).
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_staff_b LOGIN IN ROLE dvflag_insurer;
@@ -39,6 +39,14 @@ SELECT throws_ok($q$DO $do$ BEGIN EXECUTE 'COPY dvflag.enrollment FROM STDIN'; E
                  'insurer staff: COPY FROM STDIN through EXECUTE in a function is refused');
 SELECT is(current_user::text, 't_staff_b', 'after all of it the staff are still themselves');
 SELECT is(current_setting('is_superuser'), 'off', 'and not superuser');
+RESET ROLE;
+
+-- a restore's COPY (with the ids, its rows not audited again) is a superuser's
+CREATE ROLE t_admin_restorer LOGIN IN ROLE dvflag_admin;
+SET ROLE t_admin_restorer;
+SELECT throws_ok($q$COPY dvflag.enrollment (id, link_no, insurer_no, number, branch, acquired_on, sb) FROM '/nonexistent'$q$,
+                 '42501', 'COPY into dvflag.enrollment with its id column is a restore, and only a superuser restores',
+                 'admin: a COPY with the ids (a restore''s data, not audited again) is refused before anything is read');
 RESET ROLE;
 
 SELECT is(pg_stat_file('/tmp/dvflag_attack_copy_program', true), NULL, 'no program ran');
