@@ -2,6 +2,14 @@
 -- reads by direct index lookups (src/store.c) and applies the rules of
 -- src/rules.c.  A hidden column is NULL and a hidden row is absent, with no
 -- marker of why.
+--
+-- They need no definer rights and no pinned search_path, and have neither
+-- (1.3): they resolve no name (the relations are found once by OID in
+-- schema dvflag, the operators are C functions called by OID) and read the
+-- heap and the indexes directly, which checks no table privilege and no
+-- policy.  EXECUTE, granted to their audience only, is the one gate; the
+-- disaster search writes its audit row as the extension's owner, in C.
+-- check() reports one of them given definer rights or settings.
 
 -- The same columns on every path, so no path says more by its shape.
 CREATE TYPE dvflag.qualification AS (
@@ -24,30 +32,26 @@ CREATE TYPE dvflag.qualification AS (
 CREATE FUNCTION dvflag.portal_qualifications(card_serial text, principal_link_no text DEFAULT NULL)
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_portal_qualifications'
-  LANGUAGE C STABLE SECURITY DEFINER ROWS 3
-  SET search_path = pg_catalog, pg_temp;
+  LANGUAGE C STABLE ROWS 3;
 
 -- §3 row 2: each enrollment E of P with SB_own(E) = 0.
 CREATE FUNCTION dvflag.portal_self_info(card_serial text, principal_link_no text DEFAULT NULL)
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_portal_self_info'
-  LANGUAGE C STABLE SECURITY DEFINER ROWS 3
-  SET search_path = pg_catalog, pg_temp;
+  LANGUAGE C STABLE ROWS 3;
 
 -- §3 row 4: P's current qualification by an active card; none while SB_eff(P).
 CREATE FUNCTION dvflag.clinic_by_card(card_serial text)
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_clinic_by_card'
-  LANGUAGE C STABLE SECURITY DEFINER ROWS 1
-  SET search_path = pg_catalog, pg_temp;
+  LANGUAGE C STABLE ROWS 1;
 
 -- §3 row 5: the enrollment of that insurance card; address and postcode
 -- NULL while hide_address(P).
 CREATE FUNCTION dvflag.clinic_by_insurance_card(insurer_no text, symbol text, number text, branch text)
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_clinic_by_insurance_card'
-  LANGUAGE C STABLE SECURITY DEFINER ROWS 1
-  SET search_path = pg_catalog, pg_temp;
+  LANGUAGE C STABLE ROWS 1;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON TYPE dvflag.qualification FROM PUBLIC;

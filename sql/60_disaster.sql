@@ -20,8 +20,7 @@ CREATE FUNCTION dvflag.disaster_search(birth_date date, name text DEFAULT NULL,
                                        insurer_name text DEFAULT NULL, sex smallint DEFAULT NULL)
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_disaster_search'
-  LANGUAGE C VOLATILE SECURITY DEFINER ROWS 5
-  SET search_path = pg_catalog, pg_temp;
+  LANGUAGE C VOLATILE ROWS 5;
 
 -- Declare a disaster (disaster-mode search works from starts to ends).
 CREATE FUNCTION dvflag.declare_disaster(starts timestamptz, ends timestamptz, note text)

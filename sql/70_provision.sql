@@ -228,8 +228,7 @@ CREATE FUNCTION dvflag.mark_person_records(link_no text, reason text)
 CREATE FUNCTION dvflag.portal_exchange_history(card_serial text, principal_link_no text DEFAULT NULL)
   RETURNS SETOF dvflag.exchange
   AS 'MODULE_PATHNAME', 'dvflag_portal_exchange_history'
-  LANGUAGE C STABLE SECURITY DEFINER ROWS 10
-  SET search_path = pg_catalog, pg_temp;
+  LANGUAGE C STABLE ROWS 10;
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;

@@ -1,7 +1,7 @@
 -- dvflag.check(): the deployment self-check reports nothing on a sound
 -- install, and each way of breaking the deployment once it is broken.
 BEGIN;
-SELECT plan(26);
+SELECT plan(27);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_admin LOGIN IN ROLE dvflag_admin;
 CREATE ROLE t_auditor LOGIN IN ROLE dvflag_auditor;
@@ -42,8 +42,8 @@ SELECT is(pg_temp.after('REVOKE EXECUTE ON FUNCTION dvflag.clinic_by_card(text) 
           '{"privilege_revoked function dvflag.clinic_by_card(text)"}', 'EXECUTE taken from its audience');
 SELECT is(pg_temp.after('ALTER TABLE dvflag.card DISABLE ROW LEVEL SECURITY'),
           '{"row_security_off table dvflag.card"}', 'row-level security disabled');
-SELECT is(pg_temp.after('ALTER FUNCTION dvflag.clinic_by_card(text) SET search_path = public, pg_temp'),
-          '{"search_path_changed function dvflag.clinic_by_card(text)"}', 'a function''s search_path altered');
+SELECT is(pg_temp.after('ALTER FUNCTION dvflag.set_flag(text, text, text, text, text, boolean, text) SET search_path = public, pg_temp'),
+          '{"search_path_changed function dvflag.set_flag(text,text,text,text,text,boolean,text)"}', 'a function''s search_path altered');
 SELECT is(pg_temp.after('ALTER FUNCTION dvflag.protected(text) OWNER TO t_admin'),
           '{"owner_changed function dvflag.protected(text)","privilege_granted function dvflag.protected(text)","privilege_revoked function dvflag.protected(text)"}',
           'a function''s owner altered (its owner''s rights move with it)');
@@ -82,6 +82,10 @@ SELECT is(pg_temp.after($$ALTER TABLE dvflag.enrollment DISABLE TRIGGER enrollme
           '{"enrollment_without_person person UNDERIVED"}', 'an enrollment whose person was never derived');
 SELECT is(pg_temp.after('DROP TRIGGER enrollment_updated ON dvflag.enrollment'),
           '{"trigger_missing trigger enrollment_updated on dvflag.enrollment"}', 'a trigger dropped');
+
+SELECT is(pg_temp.after('ALTER FUNCTION dvflag.clinic_by_card(text) SECURITY DEFINER'),
+          '{"name_free_function_changed function dvflag.clinic_by_card(text)"}',
+          'a C read path given definer rights (it would read as the owner, with the caller''s search_path)');
 
 SELECT * FROM finish();
 ROLLBACK;
