@@ -92,6 +92,25 @@ GRANT EXECUTE ON FUNCTION dvflag.sb_carried(),
                           dvflag.decide_carried_sb(text, text, text, text, boolean, text)
   TO dvflag_insurer, dvflag_admin;
 
+-- The rows of audited reads (a disaster search that answered) are queued in
+-- shared memory and inserted by the audit writer in batches (src/durable.c),
+-- so that the read writes nothing itself; their log lines come first.
+-- audit_flush() waits (at most 10 s) until this database's queued rows are
+-- in the table; audit_rows_lost() counts the queued rows the writer failed
+-- to insert since the server started (check() reports them).
+CREATE FUNCTION dvflag.audit_flush()
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_audit_flush'
+  LANGUAGE C VOLATILE
+  SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION dvflag.audit_rows_lost()
+  RETURNS bigint
+  AS 'MODULE_PATHNAME', 'dvflag_audit_rows_lost'
+  LANGUAGE C VOLATILE
+  SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION dvflag.audit_flush(), dvflag.audit_rows_lost() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.audit_flush() TO dvflag_auditor, dvflag_admin;
+
 -- check() in one piece again (1.2 wrapped 1.1's, renamed check_catalog()),
 -- and it checks the derived state too.
 -- The persons whose stored state is not what the rules in C give for their
@@ -259,6 +278,11 @@ SELECT 'trigger_missing', pg_catalog.format('trigger %s on dvflag.%s', t.tgname,
  WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) g.tgrelid
                     WHERE c.relnamespace OPERATOR(pg_catalog.=) 'dvflag'::pg_catalog.regnamespace
                       AND c.relname OPERATOR(pg_catalog.=) t.relname AND g.tgname OPERATOR(pg_catalog.=) t.tgname)
+UNION ALL
+SELECT 'audit_rows_lost', 'audit writer',
+       pg_catalog.format('%s queued audit rows were not written since the server started; their events are in the server log (tools/audit-log)',
+                         dvflag.audit_rows_lost())
+ WHERE dvflag.audit_rows_lost() OPERATOR(pg_catalog.>) 0
 UNION ALL
 -- the audit writer connects as the bootstrap superuser, which must keep
 -- LOGIN, or every refusal's row is lost (with a WARNING; its log line stays)

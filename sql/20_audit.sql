@@ -29,10 +29,28 @@ ALTER TABLE dvflag.audit ENABLE ALWAYS TRIGGER audit_no_truncate;
 
 CREATE POLICY audit_readers ON dvflag.audit FOR SELECT TO dvflag_admin, dvflag_auditor USING (true);
 
+-- The rows of audited reads (a disaster search that answered) are queued in
+-- shared memory and inserted by the audit writer in batches (src/durable.c),
+-- so that the read writes nothing itself; their log lines come first.
+-- audit_flush() waits (at most 10 s) until this database's queued rows are
+-- in the table; audit_rows_lost() counts the queued rows the writer failed
+-- to insert since the server started (check() reports them).
+CREATE FUNCTION dvflag.audit_flush()
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_audit_flush'
+  LANGUAGE C VOLATILE
+  SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION dvflag.audit_rows_lost()
+  RETURNS bigint
+  AS 'MODULE_PATHNAME', 'dvflag_audit_rows_lost'
+  LANGUAGE C VOLATILE
+  SET search_path = pg_catalog, pg_temp;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
 GRANT SELECT ON dvflag.audit TO dvflag_auditor, dvflag_admin;
+GRANT EXECUTE ON FUNCTION dvflag.audit_flush() TO dvflag_auditor, dvflag_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('dvflag.audit', '');
 SELECT pg_catalog.pg_extension_config_dump('dvflag.audit_id_seq', '');

@@ -198,6 +198,11 @@ SELECT 'trigger_missing', pg_catalog.format('trigger %s on dvflag.%s', t.tgname,
                     WHERE c.relnamespace OPERATOR(pg_catalog.=) 'dvflag'::pg_catalog.regnamespace
                       AND c.relname OPERATOR(pg_catalog.=) t.relname AND g.tgname OPERATOR(pg_catalog.=) t.tgname)
 UNION ALL
+SELECT 'audit_rows_lost', 'audit writer',
+       pg_catalog.format('%s queued audit rows were not written since the server started; their events are in the server log (tools/audit-log)',
+                         dvflag.audit_rows_lost())
+ WHERE dvflag.audit_rows_lost() OPERATOR(pg_catalog.>) 0
+UNION ALL
 -- the audit writer connects as the bootstrap superuser, which must keep
 -- LOGIN, or every refusal's row is lost (with a WARNING; its log line stays)
 SELECT 'audit_writer_cannot_log_in', pg_catalog.format('role %s', r.rolname),

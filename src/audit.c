@@ -1,9 +1,13 @@
 /*
  * audit.c — the audit trail.
  *
- * Two channels:
+ * The channels:
  *   DV_AUDIT_TABLE  a row in dvflag.audit, part of the caller's transaction:
  *                   for changes (a flag change is audited iff it commits);
+ *   DV_AUDIT_QUEUE  a row in dvflag.audit written moments later by the audit
+ *                   writer (durable.c), whatever the caller's transaction
+ *                   does: for an audited read, which then writes nothing
+ *                   itself; with the transaction when the queue cannot take it;
  *   DV_AUDIT_LOG    a line in the server log, written before the answer is
  *                   returned: for audited reads and refusals, which must
  *                   survive a ROLLBACK, an error and a hot standby;
@@ -206,14 +210,14 @@ line_mac(const char *line, int len, char *hex)
  */
 static void
 log_event(const char *actor, const char *client, const char *action,
-		  const char *target, const char *detail)
+		  const char *target, const char *detail, TimestampTz at)
 {
 	StringInfoData line;
 	char		mac[2 * PG_SHA256_DIGEST_LENGTH + 1];
 
 	initStringInfo(&line);
 	appendStringInfoChar(&line, '{');
-	dv_json_field_text(&line, "at", timestamptz_to_str(GetCurrentTimestamp()));
+	dv_json_field_text(&line, "at", timestamptz_to_str(at));
 	dv_json_field_text(&line, "actor", actor);
 	dv_json_field_text(&line, "client", client);
 	dv_json_field_text(&line, "action", action);
@@ -251,10 +255,22 @@ dv_audit(int channels, Oid acting, const char *action, const char *target,
 	char	   *actor = GetUserNameFromId(GetSessionUserId(), false);
 	const char *client = client_identity();
 	char	   *detail = event_detail(new_event_id(), acting, detail_json);
+	TimestampTz at = GetCurrentTimestamp();
+	bool		table = (channels & DV_AUDIT_TABLE) != 0;
+	DvActing	act;
 
 	if (channels & DV_AUDIT_LOG)
-		log_event(actor, client, action, target, detail);
-	if ((channels & DV_AUDIT_TABLE) && !RecoveryInProgress() && !XactReadOnly)
+		log_event(actor, client, action, target, detail, at);
+	if (channels & DV_AUDIT_QUEUE)
+	{
+		const char *const fields[5] = {actor, client, action, target, detail};
+
+		/* queued, or written here as the owner, in the caller's transaction */
+		table = !dv_audit_enqueue(fields, at);
+		if (table)
+			dv_act_begin(&act);
+	}
+	if (table && !RecoveryInProgress() && !XactReadOnly)
 	{
 		Datum		values[5];
 		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
@@ -268,6 +284,8 @@ dv_audit(int channels, Oid acting, const char *action, const char *target,
 		values[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(detail));
 		dv_exec(&insert_audit, values, nulls, false, 0);
 	}
+	if ((channels & DV_AUDIT_QUEUE) && table)
+		dv_act_end(&act);
 	pfree(detail);
 }
 
@@ -287,7 +305,7 @@ dv_audit_refusal(const char *target, const char *link_no, const char *card_seria
 	char	   *event = new_event_id();
 	char	   *detail = event_detail(event, InvalidOid, detail_json);
 
-	log_event(actor, client, action, target, detail);
+	log_event(actor, client, action, target, detail, GetCurrentTimestamp());
 	if (!RecoveryInProgress())
 	{
 		const char *const fields[DV_DURABLE_FIELDS] = {actor, client, action, target, detail,

@@ -40,6 +40,8 @@
 #include "dvflag.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid_d.h"
 #include "miscadmin.h"
@@ -65,6 +67,7 @@
 #define DV_WORKER_LOCK_TIMEOUT "5s"
 #define DV_WORKER_TIMEOUT 10000	/* ms */
 #define DV_CALLER_WAIT 15000	/* ms */
+#define DV_WRITER_IDLE 1000		/* ms a connected writer waits for more rows */
 
 /* Who owns the segment's pin: nobody yet, the worker, or nobody ever. */
 #define DV_ROW_WAITING 0
@@ -95,10 +98,34 @@ typedef struct DvQueueSlot
 	dsm_handle	handle;
 } DvQueueSlot;
 
+/*
+ * The rows of audited reads (a disaster search that answered), which the
+ * writer inserts in batches, in transactions of its own: the read itself
+ * writes nothing, so it stays a read-only transaction (no XID, no commit
+ * to flush).  Its server-log line, written before the answer, is the
+ * record that survives whatever happens to the queue; the row follows.
+ */
+#define DV_ASYNC_SLOTS 256
+#define DV_ASYNC_ROW 2048		/* the fields' bytes; a larger row is written by its caller */
+#define DV_ASYNC_FIELDS 5		/* actor, client, action, target, detail */
+#define DV_BATCH 256
+
+typedef struct DvAsyncRow
+{
+	pg_atomic_uint32 state;		/* DV_SLOT_* */
+	Oid			dboid;
+	TimestampTz at;
+	int32		offset[DV_ASYNC_FIELDS];	/* into data; -1 for NULL */
+	char		data[DV_ASYNC_ROW];
+} DvAsyncRow;
+
 typedef struct DvWriterQueue
 {
 	pg_atomic_uint32 writer_procno; /* pgprocno + 1 of the running writer, 0 if none */
 	DvQueueSlot slots[DV_QUEUE_SLOTS];
+	pg_atomic_uint32 next_row;	/* where a caller starts looking for a free row */
+	pg_atomic_uint64 rows_lost; /* rows the writer failed to insert since start */
+	DvAsyncRow rows[DV_ASYNC_SLOTS];
 } DvWriterQueue;
 
 static DvWriterQueue *queue = NULL;
@@ -262,6 +289,103 @@ enqueue(dsm_segment *seg)
 		return true;
 	}
 	return false;
+}
+
+/* Wake the reserved writer, if it runs. */
+static void
+wake_writer(void)
+{
+	uint32		procno = pg_atomic_read_u32(&queue->writer_procno);
+
+	if (procno != 0)
+		SetLatch(&ProcGlobal->allProcs[procno - 1].procLatch);
+}
+
+bool
+dv_audit_enqueue(const char *const fields[DV_ASYNC_FIELDS], TimestampTz at)
+{
+	Size		size = 0;
+	uint32		start;
+
+	if (queue == NULL || RecoveryInProgress())
+		return false;
+	for (int i = 0; i < DV_ASYNC_FIELDS; i++)
+		if (fields[i])
+			size += strlen(fields[i]) + 1;
+	if (size > DV_ASYNC_ROW)
+		return false;
+	start = pg_atomic_fetch_add_u32(&queue->next_row, 1);
+	for (uint32 k = 0; k < DV_ASYNC_SLOTS; k++)
+	{
+		DvAsyncRow *row = &queue->rows[(start + k) % DV_ASYNC_SLOTS];
+		uint32		expected = DV_SLOT_FREE;
+		char	   *p = row->data;
+
+		if (!pg_atomic_compare_exchange_u32(&row->state, &expected, DV_SLOT_FILLING))
+			continue;
+		row->dboid = MyDatabaseId;
+		row->at = at;
+		for (int i = 0; i < DV_ASYNC_FIELDS; i++)
+		{
+			row->offset[i] = -1;
+			if (fields[i] == NULL)
+				continue;
+			row->offset[i] = p - row->data;
+			strcpy(p, fields[i]);
+			p += strlen(fields[i]) + 1;
+		}
+		pg_write_barrier();
+		pg_atomic_write_u32(&row->state, DV_SLOT_READY);
+		wake_writer();
+		return true;
+	}
+	return false;
+}
+
+/* Has this database rows waiting in the queue, or being written? */
+static bool
+rows_pending(Oid dboid)
+{
+	for (int i = 0; i < DV_ASYNC_SLOTS; i++)
+	{
+		uint32		state = pg_atomic_read_u32(&queue->rows[i].state);
+
+		if ((state == DV_SLOT_READY || state == DV_SLOT_TAKEN) && queue->rows[i].dboid == dboid)
+			return true;
+	}
+	return false;
+}
+
+PG_FUNCTION_INFO_V1(dvflag_audit_flush);
+/*
+ * audit_flush(): wait (at most 10 s) until the audit rows this database's
+ * audited reads queued are in dvflag.audit; false when some are not yet.
+ */
+Datum
+dvflag_audit_flush(PG_FUNCTION_ARGS)
+{
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DV_WORKER_TIMEOUT);
+
+	if (queue == NULL)
+		PG_RETURN_BOOL(true);
+	while (rows_pending(MyDatabaseId))
+	{
+		if (GetCurrentTimestamp() >= deadline)
+			PG_RETURN_BOOL(false);
+		wake_writer();
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_BOOL(true);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_audit_rows_lost);
+/* audit_rows_lost(): queued rows the writer failed to insert since the server started. */
+Datum
+dvflag_audit_rows_lost(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(queue ? (int64) pg_atomic_read_u64(&queue->rows_lost) : 0);
 }
 
 /* Start a worker of its own for the row; false when none could be had. */
@@ -486,6 +610,113 @@ serve_slot(int i)
 	pg_atomic_write_u32(&slot->state, DV_SLOT_FREE);
 }
 
+/* A ready queued row of this database (any, when InvalidOid); -1 if none. */
+static int
+ready_row(Oid dboid)
+{
+	for (int i = 0; i < DV_ASYNC_SLOTS; i++)
+	{
+		if (pg_atomic_read_u32(&queue->rows[i].state) != DV_SLOT_READY)
+			continue;
+		pg_read_barrier();
+		if (!OidIsValid(dboid) || queue->rows[i].dboid == dboid)
+			return i;
+	}
+	return -1;
+}
+
+/* The text[] of field f of the taken rows. */
+static Datum
+field_array(int *taken, int n, int f)
+{
+	Datum	   *items = palloc(sizeof(Datum) * n);
+	bool	   *nulls = palloc(sizeof(bool) * n);
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int k = 0; k < n; k++)
+	{
+		DvAsyncRow *row = &queue->rows[taken[k]];
+
+		nulls[k] = row->offset[f] < 0;
+		items[k] = nulls[k] ? (Datum) 0 : CStringGetTextDatum(row->data + row->offset[f]);
+	}
+	return PointerGetDatum(construct_md_array(items, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * Insert the queued rows of this database, up to DV_BATCH of them, in one
+ * transaction.  A batch that fails is counted lost (audit_rows_lost(),
+ * check()): the log lines of its events stand.
+ */
+static void
+serve_rows(Oid dboid)
+{
+	int			taken[DV_BATCH];
+	int			n = 0;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	for (int i = 0; i < DV_ASYNC_SLOTS && n < DV_BATCH; i++)
+	{
+		uint32		expected = DV_SLOT_READY;
+
+		if (queue->rows[i].dboid == dboid &&
+			pg_atomic_compare_exchange_u32(&queue->rows[i].state, &expected, DV_SLOT_TAKEN))
+			taken[n++] = i;
+	}
+	if (n == 0)
+		return;
+	PG_TRY();
+	{
+		Datum		values[DV_ASYNC_FIELDS + 1];
+		Oid			types[DV_ASYNC_FIELDS + 1] = {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+		Datum	   *ats;
+
+		enable_timeout_after(STATEMENT_TIMEOUT, DV_WORKER_TIMEOUT);
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		ats = palloc(sizeof(Datum) * n);
+		for (int k = 0; k < n; k++)
+			ats[k] = TimestampTzGetDatum(queue->rows[taken[k]].at);
+		values[0] = PointerGetDatum(construct_array(ats, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		for (int f = 0; f < DV_ASYNC_FIELDS; f++)
+			values[f + 1] = field_array(taken, n, f);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "dvflag audit writer: SPI_connect failed");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING, "dvflag: writing audit rows");
+		if (SPI_execute_with_args("INSERT INTO dvflag.audit (at, actor, client, action, target, detail)"
+								  " SELECT u.at, u.actor, u.client, u.action, u.target, u.detail::pg_catalog.jsonb"
+								  "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+								  "                   pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6))"
+								  "        AS u(at, actor, client, action, target, detail)",
+								  DV_ASYNC_FIELDS + 1, types, values, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "dvflag audit writer: the insert failed");
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		disable_timeout(STATEMENT_TIMEOUT, false);
+		pgstat_report_activity(STATE_IDLE, NULL);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		disable_timeout(STATEMENT_TIMEOUT, false);
+		EmitErrorReport();
+		AbortCurrentTransaction();
+		FlushErrorState();
+		pgstat_report_activity(STATE_IDLE, NULL);
+		pg_atomic_fetch_add_u64(&queue->rows_lost, n);
+		ereport(WARNING,
+				(errmsg("dvflag audit writer: %d audit rows were not written", n),
+				 errdetail("Their events are in the server log (\"dvflag audit:\"); check() reports them.")));
+	}
+	PG_END_TRY();
+	for (int k = 0; k < n; k++)
+		pg_atomic_write_u32(&queue->rows[taken[k]].state, DV_SLOT_FREE);
+}
+
 /*
  * The reserved writer.  It waits, connected to no database, for a row; then
  * connects to that row's database, writes every row of it that waits, and
@@ -497,16 +728,27 @@ void
 dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 {
 	Oid			connected = InvalidOid;
+	TimestampTz idle_since = GetCurrentTimestamp();
 
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	CurrentResourceOwner = ResourceOwnerCreate(NULL, "dvflag audit writer");
-	/* the rows a previous run had taken died with it: their callers warn */
+	/*
+	 * The rows a previous run had taken died with it: their callers warn,
+	 * and the queued rows are counted lost (their log lines stand).
+	 */
 	for (int i = 0; i < DV_QUEUE_SLOTS; i++)
 	{
 		uint32		expected = DV_SLOT_TAKEN;
 
 		(void) pg_atomic_compare_exchange_u32(&queue->slots[i].state, &expected, DV_SLOT_FREE);
+	}
+	for (int i = 0; i < DV_ASYNC_SLOTS; i++)
+	{
+		uint32		expected = DV_SLOT_TAKEN;
+
+		if (pg_atomic_compare_exchange_u32(&queue->rows[i].state, &expected, DV_SLOT_FREE))
+			pg_atomic_fetch_add_u64(&queue->rows_lost, 1);
 	}
 	before_shmem_exit(writer_gone, (Datum) 0);
 	pg_atomic_write_u32(&queue->writer_procno, MyProc->pgprocno + 1);
@@ -515,24 +757,36 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 	for (;;)
 	{
 		int			i;
+		int			r;
 
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		i = ready_slot(connected);
-		if (i >= 0)
+		r = ready_row(connected);
+		if (i >= 0 || r >= 0)
 		{
 			if (!OidIsValid(connected))
 			{
-				connected = queue->slots[i].dboid;
+				connected = i >= 0 ? queue->slots[i].dboid : queue->rows[r].dboid;
 				BackgroundWorkerInitializeConnectionByOid(connected, BOOTSTRAP_SUPERUSERID, 0);
 			}
-			serve_slot(i);
+			if (i >= 0)
+				serve_slot(i);
+			serve_rows(connected);
+			idle_since = GetCurrentTimestamp();
 			continue;
 		}
-		if (OidIsValid(connected))
-			proc_exit(1);		/* done with this database: started again at once */
+		/*
+		 * Done with this database: started again at once, when it has been
+		 * idle a moment (busy searches keep it), or a row of another one
+		 * waits.
+		 */
+		if (OidIsValid(connected) &&
+			(ready_slot(InvalidOid) >= 0 || ready_row(InvalidOid) >= 0 ||
+			 TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), DV_WRITER_IDLE)))
+			proc_exit(1);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1000, PG_WAIT_EXTENSION);
+						 OidIsValid(connected) ? DV_WRITER_IDLE : 1000, PG_WAIT_EXTENSION);
 	}
 }
 
@@ -564,6 +818,10 @@ queue_startup(void)
 		pg_atomic_init_u32(&queue->writer_procno, 0);
 		for (int i = 0; i < DV_QUEUE_SLOTS; i++)
 			pg_atomic_init_u32(&queue->slots[i].state, DV_SLOT_FREE);
+		pg_atomic_init_u32(&queue->next_row, 0);
+		pg_atomic_init_u64(&queue->rows_lost, 0);
+		for (int i = 0; i < DV_ASYNC_SLOTS; i++)
+			pg_atomic_init_u32(&queue->rows[i].state, DV_SLOT_FREE);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }

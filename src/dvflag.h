@@ -21,6 +21,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 
 /* SQLSTATEs of the API (API.md). */
 #define ERRCODE_DV_REGISTRATION_REFUSED MAKE_SQLSTATE('D','V','0','0','1')
@@ -181,7 +182,11 @@ extern char *dv_col_text(HeapTuple tup, int col);
 typedef enum DvAuditChannel
 {
 	DV_AUDIT_TABLE = 1,			/* a row in dvflag.audit, with the transaction */
-	DV_AUDIT_LOG = 2			/* a line in the server log, at once */
+	DV_AUDIT_LOG = 2,			/* a line in the server log, at once */
+	DV_AUDIT_QUEUE = 4			/* a row in dvflag.audit, written by the audit
+								 * writer soon after, whatever the transaction
+								 * does (durable.c); with the transaction when
+								 * the queue is full or there is none */
 } DvAuditChannel;
 
 extern void dv_audit(int channels, Oid acting, const char *action,
@@ -197,6 +202,8 @@ extern void dv_audit_require_log(void);
  */
 #define DV_DURABLE_FIELDS 8
 extern void dv_audit_durable(const char *const fields[DV_DURABLE_FIELDS]);
+/* A row for the writer's queue; false when it cannot take it (full, none). */
+extern bool dv_audit_enqueue(const char *const fields[5], TimestampTz at);
 /* The reserved audit writer and its queue, when preloaded (from _PG_init). */
 extern void dv_durable_init(void);
 extern void dv_json_field_text(StringInfo buf, const char *key,

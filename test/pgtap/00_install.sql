@@ -74,7 +74,7 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
-  ARRAY['approve_request', 'audience_roles', 'clinic_by_card', 'clinic_by_insurance_card', 'decide_carried_sb',
+  ARRAY['approve_request', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'clinic_by_card', 'clinic_by_insurance_card', 'decide_carried_sb',
         'decline_request', 'disaster_search', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
         'pending_requests', 'person_drift', 'portal_exchange_history', 'portal_qualifications', 'portal_self_info',
@@ -121,7 +121,7 @@ FROM (VALUES
   ('dvflag_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
   ('dvflag_disaster', ARRAY['disaster_search']),
   ('dvflag_requester', ARRAY['protected', 'request_answer', 'request_information']),
-  ('dvflag_auditor', ARRAY['check'])
+  ('dvflag_auditor', ARRAY['audit_flush', 'check'])
 ) AS t(r, fns);
 SELECT is(
   (SELECT array_agg(c.relname::text) FROM pg_class c

@@ -133,6 +133,7 @@ SELECT is((SELECT count(*) FROM dvflag.disaster_search('1970-05-05', kana => '�
           1::bigint, 'disaster_search with quotes, a newline, ZWJ, BOM and a backslash in dvflag.client answers');
 RESET dvflag.client;
 RESET ROLE;
+SELECT dvflag.audit_flush() AS flushed \gset
 SELECT is((SELECT array_agg(coalesce(length(client), -1) ORDER BY id) FROM dvflag.audit
             WHERE action = 'disaster_search' AND detail->'criteria'->>'insurer_name' IN ('協会', '東京')),
           ARRAY[350000, 28], 'the audit records both dvflag.client values whole');

@@ -26,7 +26,7 @@ SELECT r, fn FROM (VALUES
   ('t_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
   ('t_disaster', ARRAY['disaster_search']),
   ('t_requester', ARRAY['protected', 'request_information', 'request_answer']),
-  ('t_auditor', ARRAY['check']),
+  ('t_auditor', ARRAY['check', 'audit_flush']),
   ('t_staff_b', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'fold',
                       'insurer_no_valid', 'is_blank', 'pending_requests', 'approve_request', 'decline_request',
                       'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
@@ -36,7 +36,7 @@ SELECT r, fn FROM (VALUES
                     'end_disaster', 'grant_insurer', 'revoke_insurer', 'fold', 'insurer_no_valid', 'is_blank',
                     'pending_requests', 'approve_request', 'decline_request', 'expire_requests', 'set_item_flag',
                     'register_item_copy', 'mark_record', 'mark_person_records', 'check', 'purge',
-                    'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb'])) AS a(r, f)
+                    'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb', 'audit_flush'])) AS a(r, f)
   LEFT JOIN LATERAL unnest(f) AS fn ON true;
 -- the functions of the API and its helpers, each called with harmless
 -- arguments that are not NULL (a strict function called with a NULL

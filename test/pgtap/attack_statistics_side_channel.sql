@@ -99,22 +99,16 @@ SELECT is(pg_temp.trace($$SELECT * FROM dvflag.portal_qualifications('CARD-NO-FL
           'an answered call, too, reads nothing the caller can count');
 
 SET ROLE t_disaster;
--- every answered search writes its audit row, the one thing that moves the
--- counters: of the audit's relations only, with no tuple read, by a number
--- of blocks that depends on how full the audit's pages are, not on whom
--- the search found
-SELECT is((SELECT array_agg(DISTINCT regexp_replace(t, '\+0/0/0/[0-9]+/[0-9]+', '+0/0/0/n/n', 'g'))
-             FROM unnest(pg_temp.traces(ARRAY[
-               $$SELECT * FROM dvflag.disaster_search('2000-01-01', kana => 'フタゴ', insurer_name => 'さくら')$$,
-               $$SELECT * FROM dvflag.disaster_search('2000-01-02', kana => 'フタゴ', insurer_name => 'さくら')$$,
-               $$SELECT * FROM dvflag.disaster_search('1990-07-01', kana => 'サトウミサキ', address => '梅田')$$,
-               $$SELECT * FROM dvflag.disaster_search('2000-01-01', kana => 'フタゴ', address => '大阪府')$$])) t),
-          ARRAY['counters moved: audit +0/0/0/n/n, audit_at +0/0/0/n/n, audit_pkey +0/0/0/n/n'],
-          'disaster_search: 15 persons of one kana and birth date, none, a protected one, 15 answered: only the audit row, alike');
-SELECT is(regexp_replace(pg_temp.trace($$SELECT * FROM dvflag.disaster_search('2000-01-01', kana => 'フタゴ', address => '大阪府')$$),
-                         '\+0/0/0/[0-9]+/[0-9]+', '+0/0/0/n/n', 'g'),
-          'counters moved: audit +0/0/0/n/n, audit_at +0/0/0/n/n, audit_pkey +0/0/0/n/n; answered 15 rows',
-          'an answered search shows no buffer, and no counter but its audit row''s');
+-- the search's audit row is written by the audit writer, not by the
+-- search: no counter moves, whatever it found
+SELECT is(pg_temp.traces(ARRAY[
+            $$SELECT * FROM dvflag.disaster_search('2000-01-01', kana => 'フタゴ', insurer_name => 'さくら')$$,
+            $$SELECT * FROM dvflag.disaster_search('2000-01-02', kana => 'フタゴ', insurer_name => 'さくら')$$,
+            $$SELECT * FROM dvflag.disaster_search('1990-07-01', kana => 'サトウミサキ', address => '梅田')$$]),
+          ARRAY['', '', ''],
+          'disaster_search: 15 persons of one kana and birth date, none, or a protected one: the same statistics');
+SELECT is(pg_temp.trace($$SELECT * FROM dvflag.disaster_search('2000-01-01', kana => 'フタゴ', address => '大阪府')$$),
+          'answered 15 rows', 'an answered search leaves no counter or buffer either');
 RESET ROLE;
 
 -- what the caller's own reads show: they are counted as always

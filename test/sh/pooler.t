@@ -59,12 +59,16 @@ ok $? "pgbouncer in transaction mode, one server connection"
 search="SELECT count(*) FROM dvflag.disaster_search('1970-05-05', kana => 'タナカケン', address => '新宿')"
 last_search="SELECT coalesce(client, '(none)') || ' ' || coalesce(detail ->> 'client_given', '-')
                FROM dvflag.audit WHERE action = 'disaster_search' ORDER BY id DESC LIMIT 1"
+last() { # the last search's audit row, once the audit writer's queue is in
+  q -d $db -c "SELECT dvflag.audit_flush()" >/dev/null
+  q -d $db -c "$last_search"
+}
 same_backend=$(bq -c "SELECT pg_backend_pid()")
 
 # session scope: A's SET stays on the server connection and is B's too
 bq -c "SET dvflag.client = 'operator A'" >/dev/null
 [ "$(bq -c "SELECT pg_backend_pid()")" = "$same_backend" ] && bq -c "$search" >/dev/null &&
-  [ "$(q -d $db -c "$last_search")" = "operator A -" ]
+  [ "$(last)" = "operator A -" ]
 ok $? "client_scope session: B's search, on A's server connection, is recorded as A's operator (the misattribution)"
 
 # transaction scope: only an identity of the event's own transaction counts
@@ -72,11 +76,11 @@ q -d postgres -c "ALTER DATABASE $db SET dvflag.client_scope = 'transaction'" >/
 bq -c "SELECT pg_terminate_backend(pg_backend_pid())" >/dev/null 2>&1   # a new server connection takes the setting
 bq -c "SET dvflag.client = 'operator A'" >/dev/null
 bq -c "SHOW dvflag.client_scope" | grep -q transaction && bq -c "$search" >/dev/null &&
-  [ "$(q -d $db -c "$last_search")" = "(none) false" ]
+  [ "$(last)" = "(none) false" ]
 ok $? "client_scope transaction: A's session SET is not recorded for B; the audit says none was given"
 bq -c "BEGIN" -c "SELECT set_config('dvflag.client', 'operator B', true)" -c "$search" -c "COMMIT" >/dev/null &&
-  [ "$(q -d $db -c "$last_search")" = "operator B -" ]
+  [ "$(last)" = "operator B -" ]
 ok $? "set_config(..., true) in B's own transaction is recorded as B's operator"
 bq -c "BEGIN" -c "SET LOCAL dvflag.client = 'operator C'" -c "COMMIT" >/dev/null && bq -c "$search" >/dev/null &&
-  [ "$(q -d $db -c "$last_search")" = "(none) false" ]
+  [ "$(last)" = "(none) false" ]
 ok $? "and a SET LOCAL of an earlier transaction is not carried into the next"

@@ -95,6 +95,7 @@ SELECT dvflag.end_disaster(:disaster_id);
 SET ROLE regress_dvflag_disaster;
 SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', address => '新宿');
 RESET ROLE;
+SELECT dvflag.audit_flush() AS flushed \gset
 SELECT action, count(*) FROM dvflag.audit WHERE action IN ('disaster_search', 'card_register_refused')
  GROUP BY action ORDER BY action;
 
