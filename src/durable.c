@@ -105,10 +105,17 @@ typedef struct DvQueueSlot
  * to flush).  Its server-log line, written before the answer, is the
  * record that survives whatever happens to the queue; the row follows.
  */
-#define DV_ASYNC_SLOTS 256
+#define DV_ASYNC_SLOTS 1024
 #define DV_ASYNC_ROW 2048		/* the fields' bytes; a larger row is written by its caller */
 #define DV_ASYNC_FIELDS 5		/* actor, client, action, target, detail */
-#define DV_BATCH 256
+#define DV_BATCH 512
+/*
+ * A busy writer gathers rows for DV_GATHER ms before each batch, so that one
+ * commit serves many searches; a caller wakes it early only when the queue
+ * is a quarter full, or when it sleeps for want of rows.
+ */
+#define DV_GATHER 10
+#define DV_WAKE_AT (DV_ASYNC_SLOTS / 4)
 
 typedef struct DvAsyncRow
 {
@@ -124,6 +131,8 @@ typedef struct DvWriterQueue
 	pg_atomic_uint32 writer_procno; /* pgprocno + 1 of the running writer, 0 if none */
 	DvQueueSlot slots[DV_QUEUE_SLOTS];
 	pg_atomic_uint32 next_row;	/* where a caller starts looking for a free row */
+	pg_atomic_uint32 queued;	/* rows ready or being written */
+	pg_atomic_uint32 writer_sleeps; /* 1 while the writer waits with nothing to write */
 	pg_atomic_uint64 rows_lost; /* rows the writer failed to insert since start */
 	DvAsyncRow rows[DV_ASYNC_SLOTS];
 } DvWriterQueue;
@@ -264,12 +273,20 @@ fill_row(const char *const fields[DV_DURABLE_FIELDS])
 	return seg;
 }
 
+/* Wake the reserved writer, if it runs. */
+static void
+wake_writer(void)
+{
+	uint32		procno = pg_atomic_read_u32(&queue->writer_procno);
+
+	if (procno != 0)
+		SetLatch(&ProcGlobal->allProcs[procno - 1].procLatch);
+}
+
 /* Hand the row to the reserved writer; false when there is none or no room. */
 static bool
 enqueue(dsm_segment *seg)
 {
-	uint32		procno;
-
 	if (queue == NULL)
 		return false;
 	for (int i = 0; i < DV_QUEUE_SLOTS; i++)
@@ -283,22 +300,10 @@ enqueue(dsm_segment *seg)
 		slot->handle = dsm_segment_handle(seg);
 		pg_write_barrier();
 		pg_atomic_write_u32(&slot->state, DV_SLOT_READY);
-		procno = pg_atomic_read_u32(&queue->writer_procno);
-		if (procno != 0)
-			SetLatch(&ProcGlobal->allProcs[procno - 1].procLatch);
+		wake_writer();
 		return true;
 	}
 	return false;
-}
-
-/* Wake the reserved writer, if it runs. */
-static void
-wake_writer(void)
-{
-	uint32		procno = pg_atomic_read_u32(&queue->writer_procno);
-
-	if (procno != 0)
-		SetLatch(&ProcGlobal->allProcs[procno - 1].procLatch);
 }
 
 bool
@@ -336,7 +341,10 @@ dv_audit_enqueue(const char *const fields[DV_ASYNC_FIELDS], TimestampTz at)
 		}
 		pg_write_barrier();
 		pg_atomic_write_u32(&row->state, DV_SLOT_READY);
-		wake_writer();
+		/* full barrier: the row is ready before we look whether it sleeps */
+		if (pg_atomic_add_fetch_u32(&queue->queued, 1) >= DV_WAKE_AT ||
+			pg_atomic_read_u32(&queue->writer_sleeps) != 0)
+			wake_writer();
 		return true;
 	}
 	return false;
@@ -715,6 +723,7 @@ serve_rows(Oid dboid)
 	PG_END_TRY();
 	for (int k = 0; k < n; k++)
 		pg_atomic_write_u32(&queue->rows[taken[k]].state, DV_SLOT_FREE);
+	pg_atomic_fetch_sub_u32(&queue->queued, n);
 }
 
 /*
@@ -748,7 +757,10 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 		uint32		expected = DV_SLOT_TAKEN;
 
 		if (pg_atomic_compare_exchange_u32(&queue->rows[i].state, &expected, DV_SLOT_FREE))
+		{
 			pg_atomic_fetch_add_u64(&queue->rows_lost, 1);
+			pg_atomic_fetch_sub_u32(&queue->queued, 1);
+		}
 	}
 	before_shmem_exit(writer_gone, (Datum) 0);
 	pg_atomic_write_u32(&queue->writer_procno, MyProc->pgprocno + 1);
@@ -772,6 +784,16 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 			}
 			if (i >= 0)
 				serve_slot(i);
+			else if (pg_atomic_read_u32(&queue->queued) < DV_WAKE_AT)
+			{
+				/* gather more rows for one commit, unless a caller waits */
+				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+								 DV_GATHER, PG_WAIT_EXTENSION);
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+				if (ready_slot(connected) >= 0)
+					continue;
+			}
 			serve_rows(connected);
 			idle_since = GetCurrentTimestamp();
 			continue;
@@ -785,8 +807,16 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 			(ready_slot(InvalidOid) >= 0 || ready_row(InvalidOid) >= 0 ||
 			 TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(), DV_WRITER_IDLE)))
 			proc_exit(1);
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 OidIsValid(connected) ? DV_WRITER_IDLE : 1000, PG_WAIT_EXTENSION);
+		/*
+		 * Asleep, any new row wakes us: say so, then look once more (a
+		 * caller that queued before it saw the flag is seen here).
+		 */
+		pg_atomic_write_u32(&queue->writer_sleeps, 1);
+		pg_memory_barrier();
+		if (ready_slot(connected) < 0 && ready_row(connected) < 0)
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 OidIsValid(connected) ? DV_WRITER_IDLE : 1000, PG_WAIT_EXTENSION);
+		pg_atomic_write_u32(&queue->writer_sleeps, 0);
 	}
 }
 
@@ -819,6 +849,8 @@ queue_startup(void)
 		for (int i = 0; i < DV_QUEUE_SLOTS; i++)
 			pg_atomic_init_u32(&queue->slots[i].state, DV_SLOT_FREE);
 		pg_atomic_init_u32(&queue->next_row, 0);
+		pg_atomic_init_u32(&queue->queued, 0);
+		pg_atomic_init_u32(&queue->writer_sleeps, 0);
 		pg_atomic_init_u64(&queue->rows_lost, 0);
 		for (int i = 0; i < DV_ASYNC_SLOTS; i++)
 			pg_atomic_init_u32(&queue->rows[i].state, DV_SLOT_FREE);
