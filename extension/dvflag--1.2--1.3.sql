@@ -140,7 +140,8 @@ WITH ext AS (
 ), name_free(name) AS (
   -- C that resolves no name: the immutable helpers and the read paths
   VALUES ('fold'), ('insurer_no_valid'), ('is_blank'), ('portal_qualifications'), ('portal_self_info'),
-         ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search')
+         ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search'),
+         ('insurer_changed'), ('is_staff_of')
 ), objects AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
@@ -270,6 +271,7 @@ SELECT 'trigger_missing', pg_catalog.format('trigger %s on dvflag.%s', t.tgname,
   FROM (VALUES ('enrollment', 'enrollment_inserted'), ('enrollment', 'enrollment_updated'),
                ('enrollment', 'enrollment_deleted'), ('enrollment', 'enrollment_no_truncate'),
                ('person', 'person_no_delete'), ('person', 'person_no_truncate'),
+               ('insurer', 'insurer_changed'),
                ('audit', 'audit_append_only'), ('audit', 'audit_no_truncate'),
                ('provision_record', 'provision_record_append_only'),
                ('provision_record', 'provision_record_no_truncate'),
@@ -303,3 +305,27 @@ ALTER FUNCTION dvflag.clinic_by_card(text) SECURITY INVOKER RESET ALL;
 ALTER FUNCTION dvflag.clinic_by_insurance_card(text, text, text, text) SECURITY INVOKER RESET ALL;
 ALTER FUNCTION dvflag.portal_exchange_history(text, text) SECURITY INVOKER RESET ALL;
 ALTER FUNCTION dvflag.disaster_search(date, text, text, text, text, smallint) SECURITY INVOKER RESET ALL;
+
+-- Every backend caches insurers' names (store.c); a change of the table
+-- makes them forget.  C that resolves no names: no definer rights.
+CREATE FUNCTION dvflag.insurer_changed()
+  RETURNS trigger
+  AS 'MODULE_PATHNAME', 'dvflag_insurer_changed'
+  LANGUAGE C SECURITY INVOKER;
+REVOKE ALL ON FUNCTION dvflag.insurer_changed() FROM PUBLIC;
+CREATE TRIGGER insurer_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dvflag.insurer
+  FOR EACH STATEMENT EXECUTE FUNCTION dvflag.insurer_changed();
+ALTER TABLE dvflag.insurer ENABLE ALWAYS TRIGGER insurer_changed;
+
+-- The write check of the staff's policy, asked for every row written: the
+-- current role's insurers are read once per statement and hashed (an ANY
+-- over the array would compare each row with every insurer of the role).
+-- C that resolves no names: no definer rights, no settings.
+CREATE FUNCTION dvflag.is_staff_of(insurer_no text)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_is_staff_of'
+  LANGUAGE C STABLE STRICT SECURITY INVOKER;
+REVOKE ALL ON FUNCTION dvflag.is_staff_of(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.is_staff_of(text) TO dvflag_insurer, dvflag_admin;
+ALTER POLICY enrollment_staff ON dvflag.enrollment
+  WITH CHECK (dvflag.is_staff_of(insurer_no));

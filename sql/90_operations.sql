@@ -59,7 +59,8 @@ WITH ext AS (
 ), name_free(name) AS (
   -- C that resolves no name: the immutable helpers and the read paths
   VALUES ('fold'), ('insurer_no_valid'), ('is_blank'), ('portal_qualifications'), ('portal_self_info'),
-         ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search')
+         ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search'),
+         ('insurer_changed'), ('is_staff_of')
 ), objects AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
@@ -189,6 +190,7 @@ SELECT 'trigger_missing', pg_catalog.format('trigger %s on dvflag.%s', t.tgname,
   FROM (VALUES ('enrollment', 'enrollment_inserted'), ('enrollment', 'enrollment_updated'),
                ('enrollment', 'enrollment_deleted'), ('enrollment', 'enrollment_no_truncate'),
                ('person', 'person_no_delete'), ('person', 'person_no_truncate'),
+               ('insurer', 'insurer_changed'),
                ('audit', 'audit_append_only'), ('audit', 'audit_no_truncate'),
                ('provision_record', 'provision_record_append_only'),
                ('provision_record', 'provision_record_no_truncate'),

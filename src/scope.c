@@ -19,6 +19,8 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "store.h"
+
 static DvPlan staff_insurers = {
 	"SELECT s.insurer_no FROM dvflag.insurer_staff s"
 	" WHERE pg_catalog.pg_has_role($1, s.staff::pg_catalog.oid, 'USAGE')",
@@ -226,6 +228,21 @@ dvflag_staff_insurers(PG_FUNCTION_ARGS)
 	}
 	dv_act_end(&act);
 	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_is_staff_of);
+/*
+ * is_staff_of(insurer_no): is the current role mapped to the insurer?  The
+ * write check of the staff's policy, asked for every row written: the
+ * role's insurers are read once per statement (store.c), by cached OIDs,
+ * with no name resolved, so it needs no definer rights and no settings.
+ */
+Datum
+dvflag_is_staff_of(PG_FUNCTION_ARGS)
+{
+	text	   *insurer_no = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_BOOL(dv_staff_of(GetUserId(), text_to_cstring(insurer_no)));
 }
 
 /*

@@ -26,12 +26,17 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "commands/trigger.h"
 #include "executor/instrument.h"
 #include "executor/tuptable.h"
 #include "pgstat.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -44,7 +49,7 @@ enum
 {
 	R_ENROLLMENT, R_ENROLLMENT_CARD, R_ENROLLMENT_PERSON, R_ENROLLMENT_KANA,
 	R_ENROLLMENT_NAME, R_INSURER, R_INSURER_PKEY, R_PERSON, R_PERSON_PKEY,
-	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER,
+	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER, R_STAFF, R_STAFF_PKEY,
 	/* since 1.1: resolved when present, so that 1.0's paths work without */
 	R_RECORD, R_RECORD_ENROLLMENT, R_MARK, R_MARK_RECORD, R_COUNT
 };
@@ -53,7 +58,7 @@ static const char *const relation_names[R_COUNT] = {
 	"enrollment", "enrollment_insurance_card", "enrollment_person",
 	"enrollment_disaster_kana", "enrollment_disaster_name", "insurer",
 	"insurer_pkey", "person", "person_pkey", "card", "card_pkey", "proxy",
-	"proxy_pkey", "disaster", "provision_record", "provision_record_enrollment",
+	"proxy_pkey", "disaster", "insurer_staff", "insurer_staff_pkey", "provision_record", "provision_record_enrollment",
 	"provision_mark", "provision_mark_record"
 };
 
@@ -72,6 +77,8 @@ typedef struct DvCatalog
 				e_link_no,
 				e_sb;
 	AttrNumber	i_name;
+	AttrNumber	s_staff,
+				s_insurer_no;
 	AttrNumber	p_nd_eff,
 				p_sb_eff;
 	AttrNumber	c_link_no,
@@ -91,10 +98,32 @@ static const char *const record_columns[] = {
 
 static DvCatalog cat;
 
+/*
+ * Insurers' names, by insurer_no, cached per backend: a disaster search
+ * matches its fragment against the name of every candidate's insurer, and
+ * the portal shows it with every row.  A change of dvflag.insurer (INSERT,
+ * UPDATE, DELETE, TRUNCATE) fires insurer_changed(), which invalidates the
+ * table's relation-cache entry in every backend at commit (in its own at
+ * once); the callback below then marks the names stale.  An insurer's name
+ * is not protected: a transaction may see a name committed after its
+ * snapshot.
+ */
+typedef struct DvInsurerName
+{
+	char		insurer_no[16];
+	bool		isnull;
+	Datum		name;			/* text, in CacheMemoryContext */
+} DvInsurerName;
+
+static HTAB *insurer_names = NULL;
+static bool insurer_names_stale = false;
+
 /* Relcache callback: forget everything when one of ours (or all) changes. */
 static void
 forget_catalog(Datum arg pg_attribute_unused(), Oid relid)
 {
+	if (!OidIsValid(relid) || !cat.valid || relid == cat.oid[R_INSURER])
+		insurer_names_stale = true;
 	if (!cat.valid)
 		return;
 	if (!OidIsValid(relid))
@@ -155,6 +184,8 @@ load_catalog(void)
 	cat.e_link_no = column(cat.oid[R_ENROLLMENT], "link_no");
 	cat.e_sb = column(cat.oid[R_ENROLLMENT], "sb");
 	cat.i_name = column(cat.oid[R_INSURER], "name");
+	cat.s_staff = column(cat.oid[R_STAFF], "staff");
+	cat.s_insurer_no = column(cat.oid[R_STAFF], "insurer_no");
 	cat.p_nd_eff = column(cat.oid[R_PERSON], "nd_eff");
 	cat.p_sb_eff = column(cat.oid[R_PERSON], "sb_eff");
 	cat.c_link_no = column(cat.oid[R_CARD], "link_no");
@@ -420,9 +451,9 @@ dv_enrollments_by_birth(DateADT birth_date, bool by_kana, const char *folded,
 	return n;
 }
 
-/* The name of an insurer; *isnull when there is none. */
+/* The name of an insurer, read from the table; *isnull when there is none. */
 static Datum
-insurer_name(const char *insurer_no, bool *isnull)
+insurer_name_read(const char *insurer_no, bool *isnull)
 {
 	ScanKeyData key;
 	DvScan		s;
@@ -435,6 +466,140 @@ insurer_name(const char *insurer_no, bool *isnull)
 		name = copy_value(s.slot, cat.i_name, isnull);
 	scan_end(&s);
 	return name;
+}
+
+/* The name of an insurer, from the cache when it is fresh; *isnull when there is none. */
+static Datum
+insurer_name(const char *insurer_no, bool *isnull)
+{
+	DvInsurerName *entry;
+	Datum		name;
+	bool		found;
+
+	if (strlen(insurer_no) >= sizeof(entry->insurer_no))
+		return insurer_name_read(insurer_no, isnull);
+	if (insurer_names_stale && insurer_names != NULL)
+	{
+		hash_destroy(insurer_names);
+		insurer_names = NULL;
+	}
+	if (insurer_names == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(entry->insurer_no);
+		ctl.entrysize = sizeof(DvInsurerName);
+		ctl.hcxt = CacheMemoryContext;
+		insurer_names = hash_create("dvflag insurer names", 64, &ctl,
+									HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		insurer_names_stale = false;
+	}
+	entry = hash_search(insurer_names, insurer_no, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		*isnull = entry->isnull;
+		return entry->name;
+	}
+	/* the read may take in an invalidation: then keep nothing of it */
+	name = insurer_name_read(insurer_no, isnull);
+	if (insurer_names_stale)
+		return name;
+	entry = hash_search(insurer_names, insurer_no, HASH_ENTER, &found);
+	entry->isnull = *isnull;
+	entry->name = (Datum) 0;
+	if (!*isnull)
+	{
+		MemoryContext old = MemoryContextSwitchTo(CacheMemoryContext);
+
+		entry->name = datumCopy(name, false, -1);
+		MemoryContextSwitchTo(old);
+	}
+	return name;
+}
+
+/*
+ * The insurers of a staff role (mapped to it or to a role whose privileges
+ * it has, as pg_has_role(..., 'USAGE') in staff_insurers()), as a set read
+ * once per statement: the write check of the staff's policy asks for every
+ * row a COPY or an INSERT writes, and a role may be mapped to hundreds of
+ * insurers.
+ */
+static HTAB *staff_set = NULL;
+static MemoryContext staff_cxt = NULL;
+static Oid	staff_role = InvalidOid;
+static LocalTransactionId staff_lxid = InvalidLocalTransactionId;
+static CommandId staff_cid = InvalidCommandId;
+
+bool
+dv_staff_of(Oid role, const char *insurer_no)
+{
+	CommandId	cid = GetCurrentCommandId(false);
+	char		key[16];
+
+	if (strlen(insurer_no) >= sizeof(key))
+		return false;			/* no valid insurer_no is that long */
+	if (staff_set == NULL || staff_role != role || staff_lxid != MyProc->lxid || staff_cid != cid)
+	{
+		DvScan		s;
+		HASHCTL		ctl;
+
+		load_catalog();
+		if (staff_cxt == NULL)
+			staff_cxt = AllocSetContextCreate(TopMemoryContext, "dvflag staff insurers",
+											  ALLOCSET_SMALL_SIZES);
+		staff_set = NULL;
+		MemoryContextReset(staff_cxt);
+		ctl.keysize = sizeof(key);
+		ctl.entrysize = sizeof(key);
+		ctl.hcxt = staff_cxt;
+		{
+			HTAB	   *set = hash_create("dvflag staff insurers", 16, &ctl,
+										  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+			scan_begin(&s, R_STAFF, R_STAFF_PKEY, NULL, 0);
+			while (scan_next(&s))
+			{
+				bool		isnull;
+				Datum		staff = slot_getattr(s.slot, cat.s_staff, &isnull);
+				Datum		v;
+				char	   *no;
+
+				if (isnull || !has_privs_of_role(role, DatumGetObjectId(staff)))
+					continue;
+				v = slot_getattr(s.slot, cat.s_insurer_no, &isnull);
+				no = isnull ? NULL : TextDatumGetCString(v);
+				if (no != NULL && strlen(no) < sizeof(key))
+					(void) hash_search(set, no, HASH_ENTER, NULL);
+			}
+			scan_end(&s);
+			staff_set = set;
+		}
+		staff_role = role;
+		staff_lxid = MyProc->lxid;
+		staff_cid = cid;
+	}
+	memset(key, 0, sizeof(key));
+	strcpy(key, insurer_no);
+	return hash_search(staff_set, key, HASH_FIND, NULL) != NULL;
+}
+
+PG_FUNCTION_INFO_V1(dvflag_insurer_changed);
+/*
+ * The statement trigger of dvflag.insurer: every backend forgets the names
+ * it has cached.  It resolves no names and reads nothing: it needs no
+ * definer rights and no settings.
+ */
+Datum
+dvflag_insurer_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("insurer_changed() may be called only as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	PG_RETURN_POINTER(NULL);
 }
 
 void

@@ -96,6 +96,9 @@ extern void dv_fill_insurer_name(DvEnrollment *e);
 extern char *dv_active_card_holder(const char *card_serial);
 
 /* Is agent a proxy of principal? */
+/* Is the role mapped to the insurer (dvflag.insurer_staff)?  Read once per statement. */
+extern bool dv_staff_of(Oid role, const char *insurer_no);
+
 extern bool dv_is_proxy(const char *principal, const char *agent);
 
 /* The effective state of a person. */

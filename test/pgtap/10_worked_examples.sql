@@ -1,7 +1,7 @@
 -- RULES.md §4: each row of the worked-example table, on every path it names.
 -- Person moved A -> B -> C (C latest); A = 01130012, B = 06132013, C = 131136.
 BEGIN;
-SELECT plan(35);
+SELECT plan(38);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
@@ -73,6 +73,16 @@ SELECT is((SELECT q.address FROM dvflag.disaster_search('1970-05-05', kana => '�
           '大阪府大阪市北区梅田', 'the disaster path cuts the address to its first 10 characters');
 SELECT is((SELECT q.postcode FROM dvflag.disaster_search('1970-05-05', kana => 'タナカケン', address => '大阪府') q),
           '530-0001', 'and shows the postcode of an unprotected person');
+
+-- each backend caches insurers' names: a rename shows from the next
+-- statement on, in a search's fragment match as in the answer
+SELECT ok((SELECT q.insurer_name FROM dvflag.clinic_by_insurance_card('131136', NULL, '1005', '00') q) IS NOT NULL,
+          'the insurer of row 5 has a name (now cached)');
+UPDATE dvflag.insurer SET name = 'Renamed Kenpo' WHERE insurer_no = '131136';
+SELECT is((SELECT q.insurer_name FROM dvflag.clinic_by_insurance_card('131136', NULL, '1005', '00') q),
+          'Renamed Kenpo', 'a renamed insurer shows its new name at once');
+SELECT is((SELECT count(*) FROM dvflag.disaster_search('1970-05-05', kana => 'タナカケン', insurer_name => 'renamed') q),
+          1::bigint, 'and a search matches the new name');
 
 SELECT * FROM finish();
 ROLLBACK;

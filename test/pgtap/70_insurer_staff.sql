@@ -4,7 +4,7 @@
 -- is refused with 42501; set_flag and stop_card check the right to act
 -- before anything else.  A = 01130012, B = 06132013, C = 131136.
 BEGIN;
-SELECT plan(67);
+SELECT plan(70);
 \i test/fixtures/worked_examples.sql
 
 -- one more person, enrolled at C only, with a card
@@ -236,6 +236,22 @@ SELECT is(pg_temp.affected($$UPDATE dvflag.enrollment SET address = 'x' WHERE in
           0::bigint, 'after revoke_insurer: UPDATE at A affects 0 rows');
 SET ROLE t_staff_g;
 SELECT is((SELECT count(*) FROM dvflag.enrollment), 0::bigint, 'after revoking the group, its member sees nothing');
+RESET ROLE;
+
+-- the write check reads the role's insurers once per statement: a mapping
+-- given or taken in the same transaction counts from the next statement
+SELECT dvflag.grant_insurer('t_staff_a', '01130012') AS regranted_a \gset
+SET ROLE t_staff_a;
+SELECT lives_ok($$INSERT INTO dvflag.enrollment (link_no, insurer_no, symbol, number, branch, acquired_on)
+                  VALUES ('REGRANT', '01130012', 'A1', '4001', '00', '2020-04-01')$$,
+                'granted again: an INSERT at A in the next statement is allowed');
+RESET ROLE;
+SELECT dvflag.revoke_insurer('t_staff_a', '01130012') AS rerevoked_a \gset
+SET ROLE t_staff_a;
+SELECT throws_ok($$INSERT INTO dvflag.enrollment (link_no, insurer_no, symbol, number, branch, acquired_on)
+                   VALUES ('REGRANT', '01130012', 'A1', '4002', '00', '2020-04-01')$$,
+                 '42501', NULL, 'revoked again: the next INSERT at A -> 42501');
+SELECT is(dvflag.is_staff_of('01130012'), false, 'is_staff_of: no longer staff of A');
 RESET ROLE;
 
 SELECT * FROM finish();
