@@ -203,9 +203,9 @@ dv_health_kind_served(DvHealthPath path, DvHealthKind kind)
 bool
 dv_health_answers(DvHealthPath path, bool sb_eff)
 {
-	if (path == DV_HEALTH_DISASTER)
-		return true;
-	return dv_card_paths_answer(sb_eff);
+	bool		care_first = path == DV_HEALTH_DISASTER;
+
+	return care_first || dv_card_paths_answer(sb_eff);
 }
 
 /* The name of an institution: on the portal only (seed 002 p.12). */
