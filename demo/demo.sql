@@ -5,6 +5,7 @@
 CREATE EXTENSION dvflag;
 \o /dev/null
 \i test/fixtures/worked_examples.sql
+\i test/fixtures/health_records.sql
 SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 day', 'demo');
 \o
 
@@ -58,6 +59,25 @@ INSERT INTO answers SELECT p.link_no, 'disaster',
   (SELECT string_agg(coalesce(q.address, 'hidden'), ' / ' ORDER BY q.acquired_on)
      FROM dvflag.disaster_search(p.birth_date, kana => p.kana, insurer_name => '保険') q) FROM persons p;
 
+-- health information (RULES.md §3a): whose records, and which institution columns show
+CREATE FUNCTION pg_temp.health(p text, rows dvflag.health_info[]) RETURNS text LANGUAGE sql AS $$
+  SELECT CASE WHEN count(*) = 0 THEN '- (no answer)'
+              ELSE pg_temp.letters(p, array_agg(r.insurer_no)) || ': '
+                   || concat_ws(', ', CASE WHEN count(r.institution_name) > 0 THEN 'name' END,
+                                CASE WHEN count(r.institution_code) > 0 THEN 'code' ELSE 'no institution' END) END
+    FROM unnest(rows) r $$;
+SET ROLE demo_portal;
+INSERT INTO answers SELECT p.link_no, 'portal_health',
+  pg_temp.health(p.link_no, ARRAY(SELECT h FROM dvflag.portal_health('CARD-' || p.link_no) h)) FROM persons p;
+SET ROLE demo_clinic;
+INSERT INTO answers SELECT p.link_no, 'clinic_health',
+  pg_temp.health(p.link_no, ARRAY(SELECT h FROM dvflag.clinic_health_by_card('CARD-' || p.link_no, consent => true) h))
+  FROM persons p;
+SET ROLE demo_disaster;
+INSERT INTO answers SELECT p.link_no, 'disaster_health',
+  pg_temp.health(p.link_no, ARRAY(SELECT h FROM dvflag.disaster_health('131136', NULL, p.number, '00', consent => true) h))
+  FROM persons p;
+
 SET ROLE demo_portal;
 CREATE FUNCTION pg_temp.try_register(p text, num text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -90,11 +110,25 @@ SELECT p.flags AS "flags set",
  GROUP BY p.link_no, p.flags
  ORDER BY array_position(ARRAY['SB-AT-B', 'SB-AT-C', 'ND-AT-B', 'ND-AT-A', 'NO-FLAG'], p.link_no);
 \echo
+\echo 'Health information (RULES.md §3a): a medication record at each of A, B and C, with the institution that'
+\echo 'dispensed it.  Which records each path shows, and whether the institution''s name and code show with them:'
+SELECT p.flags AS "flags set",
+       max(a.answer) FILTER (WHERE a.path = 'portal_health')   AS "portal_health (row 1)",
+       max(a.answer) FILTER (WHERE a.path = 'clinic_health')   AS "clinic_health_by_card, consent (row 2)",
+       max(a.answer) FILTER (WHERE a.path = 'disaster_health') AS "disaster_health (row 4)"
+  FROM persons p JOIN answers a USING (link_no)
+ GROUP BY p.link_no, p.flags
+ ORDER BY array_position(ARRAY['SB-AT-B', 'SB-AT-C', 'ND-AT-B', 'ND-AT-A', 'NO-FLAG'], p.link_no);
+\echo 'The portal names the pharmacy; a clinic never sees the name, and the code only while the address would show.'
+\echo 'There is no health information by insurance card (row 3), and no medical-fee notice off the portal.'
+\echo
 \echo 'Insurer staff of C: SB flags due for clearing (RULES.md §5 STEP4: a re-issued card was refused under SB):'
 SET ROLE demo_staff_c;
 SELECT insurer_no, number, link_no, blocks_registration, evidence, cards_seen FROM dvflag.sb_due_for_clearing();
 RESET ROLE;
-\echo 'Audit trail (dvflag.audit; refusals and every disaster search are also in the server log):'
+SELECT dvflag.audit_flush() AS flushed \gset
+\echo 'Audit trail (dvflag.audit; refusals, every disaster search and every health read at a clinic or in'
+\echo 'disaster mode are also in the server log):'
 SELECT to_char(at, 'HH24:MI:SS') AS at, actor, detail->>'role' AS "as role", client, action, target,
        coalesce(detail->>'reason', detail->>'outcome', '') AS "reason / outcome"
   FROM dvflag.audit ORDER BY id;

@@ -141,7 +141,7 @@ WITH ext AS (
   -- C that resolves no name: the immutable helpers and the read paths
   VALUES ('fold'), ('insurer_no_valid'), ('is_blank'), ('portal_qualifications'), ('portal_self_info'),
          ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search'),
-         ('insurer_changed'), ('is_staff_of')
+         ('insurer_changed'), ('is_staff_of'), ('portal_health'), ('clinic_health_by_card'), ('disaster_health')
 ), objects AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
@@ -252,7 +252,7 @@ SELECT 'log_suppressed', 'setting log_min_messages',
  WHERE pg_catalog.current_setting('log_min_messages') IN ('fatal', 'panic')
 UNION ALL
 SELECT 'not_preloaded', 'setting shared_preload_libraries',
-       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment by insurer staff is not staged'
+       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment and dvflag.health_record by insurer staff is not staged'
  WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
              pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
 UNION ALL
@@ -329,3 +329,115 @@ REVOKE ALL ON FUNCTION dvflag.is_staff_of(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.is_staff_of(text) TO dvflag_insurer, dvflag_admin;
 ALTER POLICY enrollment_staff ON dvflag.enrollment
   WITH CHECK (dvflag.is_staff_of(insurer_no));
+
+-- ---------------------------------------------------------------------------
+-- Health information (RULES.md §3a): the table, its policies, the result type
+-- and the three read paths, as sql/80_health.sql defines them.  The table is
+-- new and empty: nothing of the existing data is read.
+-- ---------------------------------------------------------------------------
+-- One record of health information, as the insurer delivered it.  An
+-- institution is a place: where a person now gets treated or collects
+-- medicine says where they live.  A record goes with its enrollment (a
+-- correction, or the retention purge).
+CREATE TABLE dvflag.health_record (
+  id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  enrollment_id    bigint NOT NULL REFERENCES dvflag.enrollment ON DELETE CASCADE,
+  kind             text NOT NULL
+    CONSTRAINT health_record_kind CHECK (kind IN ('medication', 'checkup', 'medical_fee')),
+  service_date     date NOT NULL
+    CONSTRAINT health_record_service_date CHECK (service_date >= '1900-01-01' AND service_date < 'infinity'),
+  institution_code text
+    CONSTRAINT health_record_institution_code CHECK (NOT dvflag.is_blank(institution_code) AND length(institution_code) <= 20),
+  institution_name text
+    CONSTRAINT health_record_institution_name CHECK (NOT dvflag.is_blank(institution_name) AND length(institution_name) <= 200),
+  content          jsonb NOT NULL
+    CONSTRAINT health_record_content_object CHECK (jsonb_typeof(content) = 'object')
+);
+COMMENT ON TABLE dvflag.health_record IS '薬剤情報, 特定健診情報等, 医療費通知情報: health information of one enrollment, shown under the same flags (RULES.md §3a)';
+COMMENT ON COLUMN dvflag.health_record.kind IS 'medication (薬剤情報), checkup (特定健診情報等) or medical_fee (医療費通知情報)';
+COMMENT ON COLUMN dvflag.health_record.service_date IS 'the date of care, dispensing or checkup, or the first day of the month of a medical-fee notice';
+COMMENT ON COLUMN dvflag.health_record.institution_code IS 'the treating, dispensing or checkup institution (医療機関コード): off the portal, shown only while the address would be';
+COMMENT ON COLUMN dvflag.health_record.institution_name IS 'the institution''s name: shown on the portal only';
+COMMENT ON COLUMN dvflag.health_record.content IS 'the record as delivered (drug, dose, results, cost ...), a JSON object';
+-- A person's records, enrollment by enrollment, in the order of their
+-- dates; the foreign key's cascade finds an enrollment's records by it.
+CREATE INDEX health_record_enrollment ON dvflag.health_record (enrollment_id, service_date);
+
+-- No planner statistics of personal data (see dvflag.enrollment): staff may
+-- EXPLAIN queries on this table, and most-common values of enrollment_id or
+-- of the institutions would tell them about other insurers' people.
+ALTER TABLE dvflag.health_record
+  ALTER COLUMN enrollment_id SET STATISTICS 0, ALTER COLUMN service_date SET STATISTICS 0,
+  ALTER COLUMN institution_code SET STATISTICS 0, ALTER COLUMN institution_name SET STATISTICS 0,
+  ALTER COLUMN content SET STATISTICS 0;
+
+ALTER TABLE dvflag.health_record ENABLE ROW LEVEL SECURITY;
+-- Insurer staff: the records of their mapped insurers' enrollments, nothing
+-- else (the enrollment's own policy applies inside too).  A record of
+-- another insurer's enrollment and one of an enrollment that does not exist
+-- are refused alike (42501): staff learn nothing of other insurers' ids.
+-- One index lookup of the enrollment per row.  Admin: all.
+CREATE POLICY health_record_staff ON dvflag.health_record FOR ALL TO dvflag_insurer
+  USING (EXISTS (SELECT FROM dvflag.enrollment e
+                  WHERE e.id OPERATOR(pg_catalog.=) health_record.enrollment_id
+                    AND e.insurer_no OPERATOR(pg_catalog.=) ANY ((SELECT dvflag.staff_insurers())::pg_catalog.text[])))
+  WITH CHECK (EXISTS (SELECT FROM dvflag.enrollment e
+                       WHERE e.id OPERATOR(pg_catalog.=) health_record.enrollment_id
+                         AND e.insurer_no OPERATOR(pg_catalog.=) ANY ((SELECT dvflag.staff_insurers())::pg_catalog.text[])));
+CREATE POLICY health_record_admin ON dvflag.health_record FOR ALL TO dvflag_admin
+  USING (true) WITH CHECK (true);
+
+-- The same columns on every health path, so no path says more by its
+-- shape; a hidden column is NULL, a hidden record absent.
+CREATE TYPE dvflag.health_info AS (
+  insurer_no       text,
+  symbol           text,
+  number           text,
+  branch           text,
+  kind             text,
+  service_date     date,
+  institution_code text,
+  institution_name text,
+  content          jsonb
+);
+COMMENT ON TYPE dvflag.health_info IS 'a health record as the read paths show it, with the insurance card of its enrollment';
+
+-- §3a row 1: every record of P, by the card (or for the principal of a
+-- proxy); none while SB_eff(P).  kind filters.
+CREATE FUNCTION dvflag.portal_health(card_serial text, principal_link_no text DEFAULT NULL,
+                                     kind text DEFAULT NULL)
+  RETURNS SETOF dvflag.health_info
+  AS 'MODULE_PATHNAME', 'dvflag_portal_health'
+  LANGUAGE C STABLE ROWS 10;
+
+-- §3a row 2: P's medication and checkups at a clinic or pharmacy, with the
+-- patient's consent (22023 without); none while SB_eff(P); no institution
+-- name; the code only when not hide_address(P).  Audited.
+CREATE FUNCTION dvflag.clinic_health_by_card(card_serial text, consent boolean, kind text DEFAULT NULL)
+  RETURNS SETOF dvflag.health_info
+  AS 'MODULE_PATHNAME', 'dvflag_clinic_health_by_card'
+  LANGUAGE C VOLATILE ROWS 10;
+
+-- §3a row 4: while a disaster is declared (DV002 otherwise), P's medication
+-- and checkups by the exact insurance card of one of P's enrollments, with
+-- consent; shown also while SB_eff(P), institutions as on the clinic path.
+-- Audited.
+CREATE FUNCTION dvflag.disaster_health(insurer_no text, symbol text, number text, branch text,
+                                       consent boolean, kind text DEFAULT NULL)
+  RETURNS SETOF dvflag.health_info
+  AS 'MODULE_PATHNAME', 'dvflag_disaster_health'
+  LANGUAGE C VOLATILE ROWS 10;
+
+REVOKE ALL ON dvflag.health_record FROM PUBLIC;
+REVOKE ALL ON SEQUENCE dvflag.health_record_id_seq FROM PUBLIC;
+REVOKE ALL ON FUNCTION dvflag.portal_health(text, text, text), dvflag.clinic_health_by_card(text, boolean, text),
+                       dvflag.disaster_health(text, text, text, text, boolean, text) FROM PUBLIC;
+REVOKE ALL ON TYPE dvflag.health_info FROM PUBLIC;
+GRANT USAGE ON TYPE dvflag.health_info TO dvflag_portal, dvflag_clinic, dvflag_disaster;
+GRANT EXECUTE ON FUNCTION dvflag.portal_health(text, text, text) TO dvflag_portal;
+GRANT EXECUTE ON FUNCTION dvflag.clinic_health_by_card(text, boolean, text) TO dvflag_clinic;
+GRANT EXECUTE ON FUNCTION dvflag.disaster_health(text, text, text, text, boolean, text) TO dvflag_disaster;
+GRANT SELECT, INSERT, UPDATE, DELETE ON dvflag.health_record TO dvflag_insurer, dvflag_admin;
+
+SELECT pg_catalog.pg_extension_config_dump('dvflag.health_record', '');
+SELECT pg_catalog.pg_extension_config_dump('dvflag.health_record_id_seq', '');

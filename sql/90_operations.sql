@@ -60,7 +60,7 @@ WITH ext AS (
   -- C that resolves no name: the immutable helpers and the read paths
   VALUES ('fold'), ('insurer_no_valid'), ('is_blank'), ('portal_qualifications'), ('portal_self_info'),
          ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search'),
-         ('insurer_changed'), ('is_staff_of')
+         ('insurer_changed'), ('is_staff_of'), ('portal_health'), ('clinic_health_by_card'), ('disaster_health')
 ), objects AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
@@ -171,7 +171,7 @@ SELECT 'log_suppressed', 'setting log_min_messages',
  WHERE pg_catalog.current_setting('log_min_messages') IN ('fatal', 'panic')
 UNION ALL
 SELECT 'not_preloaded', 'setting shared_preload_libraries',
-       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment by insurer staff is not staged'
+       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment and dvflag.health_record by insurer staff is not staged'
  WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
              pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
 UNION ALL

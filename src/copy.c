@@ -1,21 +1,23 @@
 /*
- * copy.c — COPY FROM into dvflag.enrollment: under row-level security, and
- * as the data of a restore.
+ * copy.c — COPY FROM into the tables staff load themselves (dvflag.enrollment,
+ * dvflag.health_record): under row-level security, and as the data of a
+ * restore.
  *
- * A restore: pg_dump writes the rows of dvflag.enrollment as COPY with
- * every column, id included (an identity no other load may give).  Those
- * rows come with the person rows and the audit that they already produced,
- * so the enrollment trigger must not treat them as new changes (it would
- * audit them again, ask for a reason, and derive person rows that the dump
- * restores next).  A COPY into dvflag.enrollment that names id runs "on
- * behalf of a restore" (dv_behalf->restoring): the trigger leaves it alone.
- * Only a superuser restores; anyone else's COPY with id is refused, so a
- * restore is no way to write flags without a reason.  A superuser's COPY
- * into the other dvflag tables, which only dvflag's functions write, is a
- * restore's too, and runs with the foreign keys unchecked (see below).
+ * A restore: pg_dump writes the rows of a table as COPY with every column,
+ * id included (an identity no other load may give).  The rows of
+ * dvflag.enrollment come with the person rows and the audit that they
+ * already produced, so the enrollment trigger must not treat them as new
+ * changes (it would audit them again, ask for a reason, and derive person
+ * rows that the dump restores next).  A COPY into a staff-loaded table that
+ * names id runs "on behalf of a restore" (dv_behalf->restoring): the
+ * trigger leaves it alone.  Only a superuser restores; anyone else's COPY
+ * with id is refused, so a restore is no way to write flags without a
+ * reason.  A superuser's COPY into the other dvflag tables, which only
+ * dvflag's functions write, is a restore's too.  A restore runs with the
+ * foreign keys unchecked (see below).
  *
  * The COPY hook: PostgreSQL refuses COPY FROM into a table under row-level
- * security.  For COPY FROM into dvflag.enrollment by a role under its
+ * security.  For COPY FROM into a staff-loaded table by a role under its
  * policies (insurer staff, admin), the hook copies the rows into a
  * temporary table of the caller's and then inserts them with INSERT ...
  * SELECT, both as the caller: row-level security, its WITH CHECK, column
@@ -36,14 +38,20 @@
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
-/* The dvflag table a COPY FROM loads; InvalidOid for any other COPY. */
+/* The dvflag tables staff load themselves, under row-level security. */
+static const char *const staff_loaded[] = {"enrollment", "health_record"};
+
+/*
+ * The dvflag table a COPY FROM loads; InvalidOid for any other COPY.
+ * *staff_table: its name when it is one staff load, else NULL.
+ */
 static Oid
-copy_into_dvflag(CopyStmt *stmt, bool *enrollment)
+copy_into_dvflag(CopyStmt *stmt, const char **staff_table)
 {
 	Oid			nsp;
 	Oid			relid;
 
-	*enrollment = false;
+	*staff_table = NULL;
 	if (!stmt->is_from || stmt->relation == NULL)
 		return InvalidOid;
 	nsp = get_namespace_oid("dvflag", true);
@@ -52,7 +60,9 @@ copy_into_dvflag(CopyStmt *stmt, bool *enrollment)
 	relid = RangeVarGetRelidExtended(stmt->relation, RowExclusiveLock, RVR_MISSING_OK, NULL, NULL);
 	if (!OidIsValid(relid) || get_rel_namespace(relid) != nsp)
 		return InvalidOid;
-	*enrollment = relid == get_relname_relid("enrollment", nsp);
+	for (int i = 0; i < (int) lengthof(staff_loaded); i++)
+		if (relid == get_relname_relid(staff_loaded[i], nsp))
+			*staff_table = staff_loaded[i];
 	return relid;
 }
 
@@ -103,15 +113,15 @@ static void next_process_utility(PlannedStmt *pstmt, const char *queryString,
 								 DestReceiver *dest, QueryCompletion *qc);
 
 /*
- * COPY dvflag.enrollment FROM ... as the caller, through a temporary table:
+ * COPY dvflag.<table> FROM ... as the caller, through a temporary table:
  * the COPY fills pg_temp.dvflag_copy (same columns, no constraints), then
  * one INSERT ... SELECT moves the rows under the policies and constraints.
  */
 static void
-copy_through_staging(PlannedStmt *pstmt, CopyStmt *stmt, const char *queryString,
-					 ProcessUtilityContext context, ParamListInfo params,
-					 QueryEnvironment *queryEnv, DestReceiver *dest,
-					 QueryCompletion *qc)
+copy_through_staging(const char *table, PlannedStmt *pstmt, CopyStmt *stmt,
+					 const char *queryString, ProcessUtilityContext context,
+					 ParamListInfo params, QueryEnvironment *queryEnv,
+					 DestReceiver *dest, QueryCompletion *qc)
 {
 	char	   *cols = copy_column_list(stmt);
 	PlannedStmt *staged = copyObject(pstmt);
@@ -119,14 +129,14 @@ copy_through_staging(PlannedStmt *pstmt, CopyStmt *stmt, const char *queryString
 
 	if (OidIsValid(RangeVarGetRelid(makeRangeVar("pg_temp", "dvflag_copy", -1), NoLock, true)))
 		run_sql("DROP TABLE pg_temp.dvflag_copy");
-	run_sql("CREATE TEMP TABLE dvflag_copy AS SELECT * FROM dvflag.enrollment WITH NO DATA");
+	run_sql(psprintf("CREATE TEMP TABLE dvflag_copy AS SELECT * FROM dvflag.%s WITH NO DATA", table));
 
 	staged_copy->relation = makeRangeVar("pg_temp", "dvflag_copy", -1);
 	next_process_utility(staged, queryString, false, context, params, queryEnv, dest, qc);
 
 	run_sql(cols
-			? psprintf("INSERT INTO dvflag.enrollment (%s) SELECT %s FROM pg_temp.dvflag_copy", cols, cols)
-			: "INSERT INTO dvflag.enrollment SELECT * FROM pg_temp.dvflag_copy");
+			? psprintf("INSERT INTO dvflag.%s (%s) SELECT %s FROM pg_temp.dvflag_copy", table, cols, cols)
+			: psprintf("INSERT INTO dvflag.%s SELECT * FROM pg_temp.dvflag_copy", table));
 	run_sql("DROP TABLE pg_temp.dvflag_copy");
 }
 
@@ -175,25 +185,25 @@ dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	Oid			relid = InvalidOid;
-	bool		enrollment = false;
+	const char *staff_table = NULL;
 
 	dv_guard_drop(parsetree);
 	if (IsA(parsetree, CopyStmt))
-		relid = copy_into_dvflag((CopyStmt *) parsetree, &enrollment);
+		relid = copy_into_dvflag((CopyStmt *) parsetree, &staff_table);
 	if (OidIsValid(relid))
 	{
 		CopyStmt   *stmt = (CopyStmt *) parsetree;
 
 		/*
 		 * A restore: a superuser's COPY into a dvflag table that only
-		 * dvflag's own functions write, or into dvflag.enrollment with its
+		 * dvflag's own functions write, or into one staff load with its
 		 * id.  pg_restore -j loads the tables in parallel, in no order that
 		 * their foreign keys would accept, so the restore runs as
 		 * pg_restore --disable-triggers would (session_replication_role =
 		 * replica: the data of a dump is consistent), while dvflag's own
 		 * triggers, ENABLE ALWAYS, still refuse what they refuse.
 		 */
-		if (superuser() && (!enrollment || copy_names_id(stmt)))
+		if (superuser() && (staff_table == NULL || copy_names_id(stmt)))
 		{
 			DvBehalf	behalf = {.via = "restore", .restoring = true};
 			Utility		u = {pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc};
@@ -205,15 +215,15 @@ dv_process_utility(PlannedStmt *pstmt, const char *queryString,
 			AtEOXact_GUC(true, nest);
 			return;
 		}
-		if (enrollment && copy_names_id(stmt))
+		if (staff_table && copy_names_id(stmt))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("COPY into dvflag.enrollment with its id column is a restore, and only a superuser restores"),
-					 errdetail("A restore brings the audit and the person rows of its enrollments with it; its flags are not audited again."),
-					 errhint("To load enrollments, give a column list without id: COPY dvflag.enrollment (link_no, insurer_no, ...) FROM ...")));
-		if (enrollment && check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+					 errmsg("COPY into dvflag.%s with its id column is a restore, and only a superuser restores", staff_table),
+					 errdetail("A restore brings what its rows already produced with them (the audit, the person rows); its flags are not audited again."),
+					 errhint("To load rows, give a column list without id: COPY dvflag.%s (...) FROM ...", staff_table)));
+		if (staff_table && check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
 		{
-			copy_through_staging(pstmt, stmt, queryString, context, params, queryEnv, dest, qc);
+			copy_through_staging(staff_table, pstmt, stmt, queryString, context, params, queryEnv, dest, qc);
 			return;
 		}
 	}

@@ -5,7 +5,8 @@
  * the statement's snapshot, then applies its decision from rules.c.  Every
  * path returns dvflag.qualification rows; a hidden column is NULL and a
  * hidden row is absent, with no marker of why.  Only disaster_search writes
- * (its audit), through SPI.
+ * (its audit).  The health paths (§3a) are in health.c, on the same frame
+ * (paths.h).
  */
 #include "dvflag.h"
 
@@ -19,6 +20,7 @@
 #include "utils/timestamp.h"
 
 #include "fold.h"
+#include "paths.h"
 #include "rules.h"
 #include "store.h"
 
@@ -34,8 +36,8 @@ typedef enum AddressShape
 #define DISASTER_MAX_CANDIDATES 20
 
 /* Set up materialize mode; the tuplestore lives in the per-query context. */
-static ReturnSetInfo *
-begin_result(FunctionCallInfo fcinfo)
+ReturnSetInfo *
+dv_begin_result(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
@@ -85,8 +87,8 @@ typedef enum CardPath
  * principal_link_no (argument 1) is given on a portal path, the principal
  * of a proxy relation with the holder.  NULL: nothing to show.
  */
-static char *
-card_person(FunctionCallInfo fcinfo, bool portal)
+char *
+dv_card_person(FunctionCallInfo fcinfo, bool portal)
 {
 	char	   *card_serial = dv_optional_text_arg(fcinfo, 0);
 	char	   *principal = portal ? dv_optional_text_arg(fcinfo, 1) : NULL;
@@ -113,8 +115,8 @@ card_person(FunctionCallInfo fcinfo, bool portal)
 static void
 card_path(FunctionCallInfo fcinfo, int path)
 {
-	ReturnSetInfo *rsinfo = begin_result(fcinfo);
-	char	   *person = card_person(fcinfo, path != PATH_CLINIC_BY_CARD);
+	ReturnSetInfo *rsinfo = dv_begin_result(fcinfo);
+	char	   *person = dv_card_person(fcinfo, path != PATH_CLINIC_BY_CARD);
 	DvPersonFlags flags;
 	DvEnrollment *rows;
 	int			n;
@@ -151,10 +153,8 @@ card_path(FunctionCallInfo fcinfo, int path)
  * usage (store.h: DvQuiet); the scans keep the relations' counters.  Every
  * kind of answer, "nothing" included, leaves the same statistics.
  */
-typedef void (*PathBody) (FunctionCallInfo fcinfo, int variant);
-
-static Datum
-quietly(FunctionCallInfo fcinfo, PathBody body, int variant)
+Datum
+dv_quietly(FunctionCallInfo fcinfo, DvPathBody body, int variant)
 {
 	DvQuiet		q;
 
@@ -169,7 +169,7 @@ PG_FUNCTION_INFO_V1(dvflag_portal_qualifications);
 Datum
 dvflag_portal_qualifications(PG_FUNCTION_ARGS)
 {
-	return quietly(fcinfo, card_path, PATH_PORTAL_QUALIFICATIONS);
+	return dv_quietly(fcinfo, card_path, PATH_PORTAL_QUALIFICATIONS);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_portal_self_info);
@@ -177,7 +177,7 @@ PG_FUNCTION_INFO_V1(dvflag_portal_self_info);
 Datum
 dvflag_portal_self_info(PG_FUNCTION_ARGS)
 {
-	return quietly(fcinfo, card_path, PATH_PORTAL_SELF_INFO);
+	return dv_quietly(fcinfo, card_path, PATH_PORTAL_SELF_INFO);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_clinic_by_card);
@@ -185,14 +185,14 @@ PG_FUNCTION_INFO_V1(dvflag_clinic_by_card);
 Datum
 dvflag_clinic_by_card(PG_FUNCTION_ARGS)
 {
-	return quietly(fcinfo, card_path, PATH_CLINIC_BY_CARD);
+	return dv_quietly(fcinfo, card_path, PATH_CLINIC_BY_CARD);
 }
 
 static void
 portal_exchange_history(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 {
-	ReturnSetInfo *rsinfo = begin_result(fcinfo);
-	char	   *person = card_person(fcinfo, true);
+	ReturnSetInfo *rsinfo = dv_begin_result(fcinfo);
+	char	   *person = dv_card_person(fcinfo, true);
 	DvPersonFlags flags;
 	DvRecord   *records;
 	int			n;
@@ -219,13 +219,13 @@ PG_FUNCTION_INFO_V1(dvflag_portal_exchange_history);
 Datum
 dvflag_portal_exchange_history(PG_FUNCTION_ARGS)
 {
-	return quietly(fcinfo, portal_exchange_history, 0);
+	return dv_quietly(fcinfo, portal_exchange_history, 0);
 }
 
 static void
 clinic_by_insurance_card(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 {
-	ReturnSetInfo *rsinfo = begin_result(fcinfo);
+	ReturnSetInfo *rsinfo = dv_begin_result(fcinfo);
 	DvCardArgs	c = dv_card_args(fcinfo, 0);
 	DvEnrollment e;
 	DvPersonFlags flags;
@@ -243,7 +243,7 @@ PG_FUNCTION_INFO_V1(dvflag_clinic_by_insurance_card);
 Datum
 dvflag_clinic_by_insurance_card(PG_FUNCTION_ARGS)
 {
-	return quietly(fcinfo, clinic_by_insurance_card, 0);
+	return dv_quietly(fcinfo, clinic_by_insurance_card, 0);
 }
 
 /* A fragment argument, folded; 22023 when shorter than 2 characters. */
@@ -362,7 +362,7 @@ audit_search(FunctionCallInfo fcinfo, int channels, const char *outcome, int64 c
 static void
 disaster_search(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 {
-	ReturnSetInfo *rsinfo = begin_result(fcinfo);
+	ReturnSetInfo *rsinfo = dv_begin_result(fcinfo);
 	char	   *name,
 			   *kana,
 			   *address,
@@ -469,5 +469,5 @@ PG_FUNCTION_INFO_V1(dvflag_disaster_search);
 Datum
 dvflag_disaster_search(PG_FUNCTION_ARGS)
 {
-	return quietly(fcinfo, disaster_search, 0);
+	return dv_quietly(fcinfo, disaster_search, 0);
 }

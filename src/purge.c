@@ -6,7 +6,9 @@
  *     ND of a purged enrollment stays in force through person.nd_retained
  *     (rules.c counts it in ND_eff), and the latest enrollment of a person
  *     whose SB is in effect is kept, because it is what governs SB_eff, and
- *     so is one whose SB a move carries over;
+ *     so is one whose SB a move carries over; their health records go with
+ *     them (ON DELETE CASCADE), counted in the purge's result, and a purged
+ *     ND keeps hiding their institutions as it hides addresses (ND_eff);
  *   - provision records completed more than dvflag.record_retention_years
  *     ago, with their marks, and the finished requests behind them;
  *   - audit rows, and the refused registrations the SB listing reads, older
@@ -42,17 +44,26 @@ static DvPlan keep_nd = {
 };
 /*
  * Never the enrollment whose SB governs: latest(P)'s while SB_eff(P), or
- * the one whose SB a move carries over (1.3; [carry]).
+ * the one whose SB a move carries over (1.3; [carry]).  One row: how many
+ * enrollments went, and how many health records went with them (1.3;
+ * [health]).  The cascade deletes those at the end of the statement, so
+ * the statement's own snapshot still counts them, by the index, one
+ * enrollment at a time.
  */
-#define PURGE_ENROLLMENTS(carried) \
-	{"DELETE FROM dvflag.enrollment e WHERE e.lost_on OPERATOR(pg_catalog.<) $1" \
+#define PURGE_ENROLLMENTS(carried, health) \
+	{"WITH gone AS (DELETE FROM dvflag.enrollment e WHERE e.lost_on OPERATOR(pg_catalog.<) $1" \
 	 "   AND NOT EXISTS (SELECT 1 FROM dvflag.person p" \
-	 "                    WHERE p.latest_id OPERATOR(pg_catalog.=) e.id AND p.sb_eff)" carried, \
+	 "                    WHERE p.latest_id OPERATOR(pg_catalog.=) e.id AND p.sb_eff)" carried \
+	 "   RETURNING e.id)" \
+	 " SELECT (SELECT pg_catalog.count(*) FROM gone), " health, \
 	 1, {DATEOID}, NULL, false}
 static DvPlan purge_enrollments[2] = {
-	PURGE_ENROLLMENTS(""),
+	PURGE_ENROLLMENTS("", "0::pg_catalog.int8"),
 	PURGE_ENROLLMENTS("   AND NOT EXISTS (SELECT 1 FROM dvflag.person p"
-					  "                    WHERE p.sb_carried_from OPERATOR(pg_catalog.=) e.id)")
+					  "                    WHERE p.sb_carried_from OPERATOR(pg_catalog.=) e.id)",
+					  "(SELECT COALESCE(pg_catalog.sum(r.n), 0)::pg_catalog.int8 FROM gone g,"
+					  "   LATERAL (SELECT pg_catalog.count(*) AS n FROM dvflag.health_record h"
+					  "             WHERE h.enrollment_id OPERATOR(pg_catalog.=) g.id) r)")
 };
 static DvPlan purge_marks = {
 	"DELETE FROM dvflag.provision_mark m USING dvflag.provision_record r"
@@ -95,6 +106,16 @@ run_purge(DvPlan *plan, Datum cutoff)
 	return SPI_processed;
 }
 
+/* Column col of the one row the last statement returned, as a count. */
+static uint64
+returned_count(int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? 0 : (uint64) DatumGetInt64(d);
+}
+
 /* The cutoffs of one purge, and where it counts what went. */
 typedef struct Cutoffs
 {
@@ -114,15 +135,18 @@ purge_rows(void *arg)
 {
 	Cutoffs    *cut = arg;
 
-	cut->count[1] = run_purge(&purge_enrollments[dv_column_exists("person", "sb_carried_from")],
-							   cut->enrollment_day);
-	cut->count[2] = run_purge(&purge_marks, cut->record);
-	cut->count[3] = run_purge(&purge_records, cut->record);
-	cut->count[4] = run_purge(&purge_requests, cut->record);
-	/* a database not yet updated to 1.3 has no refusal table */
-	cut->count[5] = dv_relation_exists("registration_refusal")
+	/* a database not yet updated to 1.3 has no carried SB, no health records */
+	(void) run_purge(&purge_enrollments[dv_column_exists("person", "sb_carried_from")],
+					 cut->enrollment_day);
+	cut->count[1] = returned_count(1);
+	cut->count[2] = returned_count(2);
+	cut->count[3] = run_purge(&purge_marks, cut->record);
+	cut->count[4] = run_purge(&purge_records, cut->record);
+	cut->count[5] = run_purge(&purge_requests, cut->record);
+	/* nor a refusal table */
+	cut->count[6] = dv_relation_exists("registration_refusal")
 		? run_purge(&purge_refusals, cut->audit) : 0;
-	cut->count[6] = run_purge(&purge_audit, cut->audit);
+	cut->count[7] = run_purge(&purge_audit, cut->audit);
 }
 
 PG_FUNCTION_INFO_V1(dvflag_purge);
@@ -142,7 +166,7 @@ dvflag_purge(PG_FUNCTION_ARGS)
 											  dv_record_retention_years)));
 	Datum		enrollment_day = DirectFunctionCall1(timestamptz_date,
 													 TimestampTzGetDatum(enrollment_cut));
-	const char *what[] = {"person_nd_retained", "enrollment", "provision_mark",
+	const char *what[] = {"person_nd_retained", "enrollment", "health_record", "provision_mark",
 	"provision_record", "provision_request", "registration_refusal", "audit"};
 	uint64		count[lengthof(what)];
 	StringInfoData d;

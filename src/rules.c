@@ -168,3 +168,59 @@ dv_exchange_shown(bool provided, bool marked_at_completion, bool mark_appended)
 {
 	return provided && !marked_at_completion && !mark_appended;
 }
+
+/* §3a: the three kinds, as the table spells them. */
+const char *const dv_health_kind_names[DV_HEALTH_KINDS] = {
+	"medication", "checkup", "medical_fee"
+};
+
+/* Every clinic and disaster read of health information is audited. */
+bool
+dv_health_audited(DvHealthPath path)
+{
+	return path != DV_HEALTH_PORTAL;
+}
+
+/* A clinic or disaster read needs the consent given at the counter (seed 002 p.3 ※2). */
+bool
+dv_health_needs_consent(DvHealthPath path)
+{
+	return path != DV_HEALTH_PORTAL;
+}
+
+/* Medical-fee notices are shown on the portal only (seed 002 p.3, p.12). */
+bool
+dv_health_kind_served(DvHealthPath path, DvHealthKind kind)
+{
+	return kind != DV_HEALTH_MEDICAL_FEE || path == DV_HEALTH_PORTAL;
+}
+
+/*
+ * SB_eff, the latest-insurer rule, governs health information as it does
+ * qualifications on the card paths (seed 002 §1-5); in a disaster, care
+ * comes first and the records are shown despite it.
+ */
+bool
+dv_health_answers(DvHealthPath path, bool sb_eff)
+{
+	bool		care_first = path == DV_HEALTH_DISASTER;
+
+	return care_first || dv_card_paths_answer(sb_eff);
+}
+
+/* The name of an institution: on the portal only (seed 002 p.12). */
+bool
+dv_health_shows_institution_name(DvHealthPath path)
+{
+	return path == DV_HEALTH_PORTAL;
+}
+
+/*
+ * The code of an institution says where the person is treated: off the
+ * portal it is hidden wherever the address would be (ND_eff or SB_eff).
+ */
+bool
+dv_health_shows_institution_code(DvHealthPath path, bool hide_address)
+{
+	return path == DV_HEALTH_PORTAL || !hide_address;
+}

@@ -120,4 +120,44 @@ DvMarkDecision dv_decide_mark(bool ndc, bool enrollment_nd, bool item_nd,
 bool		dv_exchange_shown(bool provided, bool marked_at_completion,
 							  bool mark_appended);
 
+/*
+ * §3a, health information: the paths that show it and the kinds of it.
+ * The paths read the person's flags (dvflag.person) and ask these.
+ */
+typedef enum DvHealthPath
+{
+	DV_HEALTH_PORTAL,			/* row 1: the person or a proxy, by card */
+	DV_HEALTH_CLINIC,			/* row 2: a clinic or pharmacy with the card */
+	DV_HEALTH_DISASTER			/* row 4: disaster mode, by an enrollment */
+} DvHealthPath;
+
+typedef enum DvHealthKind
+{
+	DV_HEALTH_MEDICATION,		/* 薬剤情報 */
+	DV_HEALTH_CHECKUP,			/* 特定健診情報等 */
+	DV_HEALTH_MEDICAL_FEE,		/* 医療費通知情報 */
+	DV_HEALTH_KINDS
+} DvHealthKind;
+
+/* The kinds as dvflag.health_record.kind spells them, in DvHealthKind order. */
+extern const char *const dv_health_kind_names[DV_HEALTH_KINDS];
+
+/* §3a: is every read on the path audited? */
+bool		dv_health_audited(DvHealthPath path);
+
+/* §3a: does the path refuse a call without the patient's consent? */
+bool		dv_health_needs_consent(DvHealthPath path);
+
+/* §3a: does the path show this kind at all? */
+bool		dv_health_kind_served(DvHealthPath path, DvHealthKind kind);
+
+/* §3a: is anything at all shown for P on the path? */
+bool		dv_health_answers(DvHealthPath path, bool sb_eff);
+
+/* §3a: is the institution's name shown on the path? */
+bool		dv_health_shows_institution_name(DvHealthPath path);
+
+/* §3a: is the institution's code shown on the path for P? */
+bool		dv_health_shows_institution_code(DvHealthPath path, bool hide_address);
+
 #endif

@@ -51,15 +51,20 @@ enum
 	R_ENROLLMENT_NAME, R_INSURER, R_INSURER_PKEY, R_PERSON, R_PERSON_PKEY,
 	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER, R_STAFF, R_STAFF_PKEY,
 	/* since 1.1: resolved when present, so that 1.0's paths work without */
-	R_RECORD, R_RECORD_ENROLLMENT, R_MARK, R_MARK_RECORD, R_COUNT
+	R_RECORD, R_RECORD_ENROLLMENT, R_MARK, R_MARK_RECORD,
+	/* since 1.3, likewise */
+	R_HEALTH, R_HEALTH_ENROLLMENT, R_COUNT
 };
 #define R_FIRST_OPTIONAL R_RECORD
+/* The relations each later version added, [first, end): all there or none. */
+static const int optional_groups[][2] = {{R_RECORD, R_HEALTH}, {R_HEALTH, R_COUNT}};
 static const char *const relation_names[R_COUNT] = {
 	"enrollment", "enrollment_insurance_card", "enrollment_person",
 	"enrollment_disaster_kana", "enrollment_disaster_name", "insurer",
 	"insurer_pkey", "person", "person_pkey", "card", "card_pkey", "proxy",
-	"proxy_pkey", "disaster", "insurer_staff", "insurer_staff_pkey", "provision_record", "provision_record_enrollment",
-	"provision_mark", "provision_mark_record"
+	"proxy_pkey", "disaster", "insurer_staff", "insurer_staff_pkey", "provision_record",
+	"provision_record_enrollment", "provision_mark", "provision_mark_record", "health_record",
+	"health_record_enrollment"
 };
 
 /* Enrollment columns read into a DvEnrollment, in Q_ order where they map. */
@@ -89,12 +94,21 @@ typedef struct DvCatalog
 	AttrNumber	r_att[X_NATTS];	/* provision_record columns by X_ position */
 	AttrNumber	r_outcome,
 				r_nd_mark;
+	AttrNumber	h_att[H_NATTS]; /* health_record columns by H_ position */
+	AttrNumber	h_id;
 } DvCatalog;
 
 /* provision_record columns read into a DvRecord, in X_ order where they map. */
 static const char *const record_columns[] = {
 	"id", "requested_at", "completed_at", "requester", "insurer_no", NULL, "item_code"
 };
+
+/* health_record columns read into a DvHealthRecord, in H_ order; the card is its enrollment's. */
+static const char *const health_columns[] = {
+	NULL, NULL, NULL, NULL, "kind", "service_date", "institution_code", "institution_name", "content"
+};
+/* The enrollment's columns (Q_ positions) that give a health record its card, in H_ order. */
+static const int health_card_columns[] = {Q_INSURER_NO, Q_SYMBOL, Q_NUMBER, Q_BRANCH};
 
 static DvCatalog cat;
 
@@ -170,13 +184,14 @@ load_catalog(void)
 		if (!OidIsValid(cat.oid[i]) && i < R_FIRST_OPTIONAL)
 			elog(ERROR, "dvflag: relation dvflag.%s is missing", relation_names[i]);
 	}
-	/* the 1.1 relations are there all together or not at all */
-	for (int i = R_FIRST_OPTIONAL; i < R_COUNT; i++)
-		if (OidIsValid(cat.oid[R_FIRST_OPTIONAL]) && !OidIsValid(cat.oid[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("relation dvflag.%s is missing", relation_names[i]),
-					 errhint("dvflag's objects were changed outside the extension's scripts.")));
+	/* a later version's relations are there all together or not at all */
+	for (int g = 0; g < (int) lengthof(optional_groups); g++)
+		for (int i = optional_groups[g][0]; i < optional_groups[g][1]; i++)
+			if (OidIsValid(cat.oid[optional_groups[g][0]]) && !OidIsValid(cat.oid[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("relation dvflag.%s is missing", relation_names[i]),
+						 errhint("dvflag's objects were changed outside the extension's scripts.")));
 	for (int q = 0; q < Q_NATTS; q++)
 		cat.e_att[q] = enrollment_columns[q] ? column(cat.oid[R_ENROLLMENT], enrollment_columns[q])
 			: InvalidAttrNumber;
@@ -201,7 +216,33 @@ load_catalog(void)
 		cat.r_outcome = column(cat.oid[R_RECORD], "outcome");
 		cat.r_nd_mark = column(cat.oid[R_RECORD], "nd_mark");
 	}
+	if (OidIsValid(cat.oid[R_HEALTH]))
+	{
+		for (int h = 0; h < H_NATTS; h++)
+			cat.h_att[h] = health_columns[h] ? column(cat.oid[R_HEALTH], health_columns[h])
+				: InvalidAttrNumber;
+		cat.h_id = column(cat.oid[R_HEALTH], "id");
+	}
 	cat.valid = true;
+}
+
+/*
+ * A relation a later version added, for a path that needs it: looked for
+ * again once when missing (created since?), else 55000 asking for the update.
+ */
+static void
+require_optional(int rel)
+{
+	load_catalog();
+	if (OidIsValid(cat.oid[rel]))
+		return;
+	cat.valid = false;
+	load_catalog();
+	if (!OidIsValid(cat.oid[rel]))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("dvflag.%s does not exist", relation_names[rel]),
+				 errhint("ALTER EXTENSION dvflag UPDATE")));
 }
 
 /*
@@ -267,6 +308,16 @@ typedef struct DvScan
 	DvCounts	idx_counts;
 } DvScan;
 
+/* The same scan again, with other keys (the relations stay open). */
+static void
+scan_rescan(DvScan *s, ScanKey keys, int nkeys)
+{
+	for (int i = 0; i < nkeys; i++)
+		if (!(keys[i].sk_flags & SK_ISNULL))
+			keys[i].sk_collation = s->idx->rd_indcollation[keys[i].sk_attno - 1];
+	index_rescan(s->scan, keys, nkeys, NULL, 0);
+}
+
 /* Start an index scan; the keys get the index's collations. */
 static void
 scan_begin(DvScan *s, int rel, int idx, ScanKey keys, int nkeys)
@@ -275,11 +326,8 @@ scan_begin(DvScan *s, int rel, int idx, ScanKey keys, int nkeys)
 	s->idx = index_open(cat.oid[idx], AccessShareLock);
 	counts_save(&s->rel_counts, s->rel);
 	counts_save(&s->idx_counts, s->idx);
-	for (int i = 0; i < nkeys; i++)
-		if (!(keys[i].sk_flags & SK_ISNULL))
-			keys[i].sk_collation = s->idx->rd_indcollation[keys[i].sk_attno - 1];
 	s->scan = index_beginscan(s->rel, s->idx, GetActiveSnapshot(), nkeys, 0);
-	index_rescan(s->scan, keys, nkeys, NULL, 0);
+	scan_rescan(s, keys, nkeys);
 	s->slot = table_slot_create(s->rel, NULL);
 }
 
@@ -779,17 +827,7 @@ dv_records_of(const char *link_no, DvRecord **out)
 	int			nids = 0,
 				maxids = 0;
 
-	load_catalog();
-	if (!OidIsValid(cat.oid[R_RECORD]))
-	{
-		cat.valid = false;		/* created since? look again, once */
-		load_catalog();
-		if (!OidIsValid(cat.oid[R_RECORD]))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("dvflag.provision_record does not exist"),
-					 errhint("ALTER EXTENSION dvflag UPDATE")));
-	}
+	require_optional(R_RECORD);
 	/* the person's enrollments now: a record follows its enrollment */
 	text_key(&key, 1, link_no);
 	scan_begin(&s, R_ENROLLMENT, R_ENROLLMENT_PERSON, &key, 1);
@@ -826,4 +864,91 @@ dv_records_of(const char *link_no, DvRecord **out)
 	qsort(rows, n, sizeof(DvRecord), by_requested_then_id);
 	*out = rows;
 	return n;
+}
+
+static int
+by_service_date_then_id(const void *a, const void *b)
+{
+	const DvHealthRecord *x = a,
+			   *y = b;
+
+	if (x->service_date != y->service_date)
+		return x->service_date < y->service_date ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+/* The kind of the record under the slot (DvHealthKind), -1 if none of them. */
+static int
+health_kind(TupleTableSlot *slot)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, cat.h_att[H_KIND], &isnull);
+	text	   *t;
+
+	if (isnull)
+		return -1;
+	t = DatumGetTextPP(d);
+	for (int k = 0; k < DV_HEALTH_KINDS; k++)
+		if (VARSIZE_ANY_EXHDR(t) == strlen(dv_health_kind_names[k]) &&
+			memcmp(VARDATA_ANY(t), dv_health_kind_names[k], VARSIZE_ANY_EXHDR(t)) == 0)
+			return k;
+	return -1;
+}
+
+/* The record under the slot, with the card of its enrollment e. */
+static void
+read_health_record(TupleTableSlot *slot, const DvEnrollment *e, int kind, DvHealthRecord *r)
+{
+	bool		isnull;
+
+	for (int h = 0; h < H_NATTS; h++)
+	{
+		if (cat.h_att[h] == InvalidAttrNumber)
+		{
+			r->values[h] = e->values[health_card_columns[h]];
+			r->nulls[h] = e->nulls[health_card_columns[h]];
+			continue;
+		}
+		r->values[h] = copy_value(slot, cat.h_att[h], &r->nulls[h]);
+	}
+	r->id = DatumGetInt64(slot_getattr(slot, cat.h_id, &isnull));
+	r->kind = kind;
+	r->service_date = DatumGetDateADT(r->values[H_SERVICE_DATE]);
+}
+
+int
+dv_health_records_of(const DvEnrollment *enrollments, int n, unsigned kinds, DvHealthRecord **out)
+{
+	ScanKeyData key;
+	DvScan		s;
+	int			count = 0,
+				max = 8;
+	DvHealthRecord *rows;
+
+	require_optional(R_HEALTH);
+	rows = palloc(sizeof(DvHealthRecord) * max);
+	for (int i = 0; i < n; i++)
+	{
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(enrollments[i].id));
+		if (i == 0)
+			scan_begin(&s, R_HEALTH, R_HEALTH_ENROLLMENT, &key, 1);
+		else
+			scan_rescan(&s, &key, 1);
+		while (scan_next(&s))
+		{
+			int			kind = health_kind(s.slot);
+
+			/* only the kinds asked for are copied out */
+			if (kind < 0 || !(kinds & (1u << kind)))
+				continue;
+			if (count == max)
+				rows = repalloc(rows, sizeof(DvHealthRecord) * (max *= 2));
+			read_health_record(s.slot, &enrollments[i], kind, &rows[count++]);
+		}
+	}
+	if (n > 0)
+		scan_end(&s);
+	qsort(rows, count, sizeof(DvHealthRecord), by_service_date_then_id);
+	*out = rows;
+	return count;
 }

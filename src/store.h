@@ -29,6 +29,23 @@ enum
 	X_INSURER_NAME, X_ITEM_CODE, X_NATTS
 };
 
+/* Positions in dvflag.health_info, the result type of the health paths. */
+enum
+{
+	H_INSURER_NO, H_SYMBOL, H_NUMBER, H_BRANCH, H_KIND, H_SERVICE_DATE,
+	H_INSTITUTION_CODE, H_INSTITUTION_NAME, H_CONTENT, H_NATTS
+};
+
+/* One health record, with the insurance card of its enrollment. */
+typedef struct DvHealthRecord
+{
+	int64		id;
+	int			kind;			/* DvHealthKind */
+	DateADT		service_date;
+	Datum		values[H_NATTS];
+	bool		nulls[H_NATTS];
+} DvHealthRecord;
+
 /* One provision record as the exchange history needs it. */
 typedef struct DvRecord
 {
@@ -106,6 +123,14 @@ extern DvPersonFlags dv_person_flags(const char *link_no);
 
 /* Every provision record of a person, ordered by requested_at, then id. */
 extern int	dv_records_of(const char *link_no, DvRecord **out);
+
+/*
+ * The health records of these enrollments (a person's, from
+ * dv_enrollments_of) whose kind is in 'kinds', a bit (1 << DvHealthKind)
+ * per kind, ordered by service_date, then id.
+ */
+extern int	dv_health_records_of(const DvEnrollment *enrollments, int n, unsigned kinds,
+								 DvHealthRecord **out);
 
 /* Is a disaster declared at this moment? */
 extern bool dv_disaster_declared(TimestampTz at);

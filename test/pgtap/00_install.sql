@@ -1,12 +1,12 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(75);
+SELECT plan(83);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
                                   'disaster', 'insurer_staff', 'audit', 'item_flag', 'item_copy',
                                   'provision_request', 'provision_record', 'provision_mark',
-                                  'sb_flag_set', 'registration_refusal']);
+                                  'sb_flag_set', 'registration_refusal', 'health_record']);
 SELECT has_type('dvflag', 'qualification', 'the qualification type exists');
 SELECT is(
   (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
@@ -14,6 +14,16 @@ SELECT is(
   ARRAY['insurer_no', 'insurer_name', 'symbol', 'number', 'branch', 'acquired_on', 'lost_on',
         'name', 'kana', 'sex', 'birth_date', 'address', 'postcode'],
   'qualification has the API columns in the API order');
+SELECT is(
+  (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+    WHERE attrelid = 'dvflag.health_info'::regclass AND attnum > 0 AND NOT attisdropped),
+  ARRAY['insurer_no', 'symbol', 'number', 'branch', 'kind', 'service_date', 'institution_code',
+        'institution_name', 'content'],
+  'health_info has the API columns in the API order (1.3)');
+SELECT columns_are('dvflag', 'health_record', ARRAY['id', 'enrollment_id', 'kind', 'service_date',
+  'institution_code', 'institution_name', 'content']);
+SELECT fk_ok('dvflag', 'health_record', 'enrollment_id', 'dvflag', 'enrollment', 'id',
+             'a health record belongs to an enrollment');
 SELECT columns_are('dvflag', 'enrollment', ARRAY['id', 'link_no', 'insurer_no', 'symbol', 'number',
   'branch', 'acquired_on', 'lost_on', 'name', 'kana', 'sex', 'birth_date', 'address', 'postcode',
   'nd', 'sb', 'ar']);
@@ -62,7 +72,10 @@ FROM (VALUES
   ('sb_due_for_clearing', ''),
   -- 1.3
   ('sb_carried', ''),
-  ('decide_carried_sb', 'insurer_no text, symbol text, number text, branch text, keep boolean, reason text')
+  ('decide_carried_sb', 'insurer_no text, symbol text, number text, branch text, keep boolean, reason text'),
+  ('portal_health', 'card_serial text, principal_link_no text, kind text'),
+  ('clinic_health_by_card', 'card_serial text, consent boolean, kind text'),
+  ('disaster_health', 'insurer_no text, symbol text, number text, branch text, consent boolean, kind text')
 ) AS api(f, args);
 
 -- every function that runs with the owner's rights pins its search_path
@@ -74,10 +87,12 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
-  ARRAY['approve_request', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'clinic_by_card', 'clinic_by_insurance_card', 'decide_carried_sb',
-        'decline_request', 'disaster_search', 'enrollment_changed', 'expire_requests', 'fold',
+  ARRAY['approve_request', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'clinic_by_card', 'clinic_by_insurance_card',
+        'clinic_health_by_card', 'decide_carried_sb', 'decline_request', 'disaster_health', 'disaster_search',
+        'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_changed', 'insurer_no_valid', 'is_blank', 'is_staff_of', 'mark_person_records', 'mark_record',
-        'pending_requests', 'person_drift', 'portal_exchange_history', 'portal_qualifications', 'portal_self_info',
+        'pending_requests', 'person_drift', 'portal_exchange_history', 'portal_health', 'portal_qualifications',
+        'portal_self_info',
         'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
         'request_information', 'sb_carried', 'sb_due_for_clearing',
         'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
@@ -88,15 +103,16 @@ SELECT is(
       AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
       AND p.proname NOT IN ('fold', 'insurer_no_valid', 'is_blank', 'portal_qualifications', 'portal_self_info',
                             'clinic_by_card', 'clinic_by_insurance_card', 'portal_exchange_history', 'disaster_search',
-                            'insurer_changed', 'is_staff_of')),
+                            'insurer_changed', 'is_staff_of', 'portal_health', 'clinic_health_by_card', 'disaster_health')),
   NULL, 'every function but the C that resolves no name pins search_path = pg_catalog, pg_temp');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND p.proconfig IS NULL AND NOT p.prosecdef
       AND p.proname IN ('portal_qualifications', 'portal_self_info', 'clinic_by_card', 'clinic_by_insurance_card',
-                        'portal_exchange_history', 'disaster_search')),
-  ARRAY['clinic_by_card', 'clinic_by_insurance_card', 'disaster_search', 'portal_exchange_history',
-        'portal_qualifications', 'portal_self_info'],
+                        'portal_exchange_history', 'disaster_search', 'portal_health', 'clinic_health_by_card',
+                        'disaster_health')),
+  ARRAY['clinic_by_card', 'clinic_by_insurance_card', 'clinic_health_by_card', 'disaster_health', 'disaster_search',
+        'portal_exchange_history', 'portal_health', 'portal_qualifications', 'portal_self_info'],
   'the C read paths run as their caller with no setting of their own (1.3)');
 
 -- nothing for PUBLIC
@@ -117,10 +133,10 @@ SELECT is(
     WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege(r, p.oid, 'EXECUTE')),
   fns, r || ' may execute exactly its functions')
 FROM (VALUES
-  ('dvflag_portal', ARRAY['portal_exchange_history', 'portal_qualifications', 'portal_self_info', 'register_card',
-                          'remove_proxy', 'set_proxy']),
-  ('dvflag_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
-  ('dvflag_disaster', ARRAY['disaster_search']),
+  ('dvflag_portal', ARRAY['portal_exchange_history', 'portal_health', 'portal_qualifications', 'portal_self_info',
+                          'register_card', 'remove_proxy', 'set_proxy']),
+  ('dvflag_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card', 'clinic_health_by_card']),
+  ('dvflag_disaster', ARRAY['disaster_health', 'disaster_search']),
   ('dvflag_requester', ARRAY['protected', 'request_answer', 'request_information']),
   ('dvflag_auditor', ARRAY['audit_flush', 'check'])
 ) AS t(r, fns);
@@ -139,13 +155,15 @@ SELECT is(
   (SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
     WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind = 'r'
       AND has_table_privilege('dvflag_insurer', c.oid, 'SELECT')),
-  ARRAY['enrollment'], 'insurer staff reach no other table');
+  ARRAY['enrollment', 'health_record'], 'insurer staff reach the enrollments and their health records, no other table');
+SELECT table_privs_are('dvflag', 'health_record', 'dvflag_insurer', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+                       'insurer staff: SELECT, INSERT, UPDATE, DELETE on health_record (1.3)');
 SELECT is(
   (SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
     WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind = 'r'
       AND (has_table_privilege('dvflag_admin', c.oid, 'SELECT') OR has_table_privilege('dvflag_admin', c.oid, 'INSERT'))),
-  ARRAY['audit', 'enrollment', 'insurer', 'provision_mark', 'provision_record'],
-  'admin reaches the insurers, the enrollments and (reading) the audit and the provision records only');
+  ARRAY['audit', 'enrollment', 'health_record', 'insurer', 'provision_mark', 'provision_record'],
+  'admin reaches the insurers, the enrollments, the health records and (reading) the audit and the provision records only');
 
 -- row-level security on every table, not forced off
 SELECT is(
@@ -153,6 +171,7 @@ SELECT is(
     WHERE c.relnamespace = 'dvflag'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity),
   NULL, 'row-level security is enabled on every table');
 SELECT policies_are('dvflag', 'enrollment', ARRAY['enrollment_staff', 'enrollment_admin']);
+SELECT policies_are('dvflag', 'health_record', ARRAY['health_record_staff', 'health_record_admin']);
 
 -- the triggers fire even with session_replication_role = replica
 SELECT is(

@@ -1,5 +1,6 @@
 -- Hostile input (API.md, RULES.md §3): oversized arguments (1 MB names,
--- kana, addresses, card serials, link_nos, reasons, jsonb), 10,000-row
+-- kana, addresses, card serials, link_nos, reasons, jsonb, health records'
+-- content and institutions), invalid JSON, 10,000-row
 -- statements and 10,000-element arrays, odd but valid Unicode (combining
 -- marks, variation selectors, zero-width characters, BOM, noncharacters,
 -- width mixes, emoji, the text "\uD800"), and input the server itself must
@@ -11,7 +12,7 @@
 -- Every assertion is of the behaviour the contract wants.
 -- A = 01130012, B = 06132013, C = 131136 (test/fixtures/worked_examples.sql).
 BEGIN;
-SELECT plan(221);
+SELECT plan(242);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_admin LOGIN IN ROLE dvflag_admin;
@@ -613,6 +614,83 @@ SELECT is(pg_temp.found(ARRAY(SELECT q FROM dvflag.disaster_search('1995-05-05',
 SELECT is(pg_temp.found(ARRAY(SELECT q FROM dvflag.disaster_search('1995-05-05', kana => 'ニワハナ', insurer_name => '国民') AS q)),
           'G1:埼玉県さいたま市ガー G2:NULL G3:NULL', 'garden: by the insurer name all three, the protected addresses NULL');
 RESET ROLE;
+
+-------------------------------------------------------------------------------
+-- 6. Health information (RULES.md §3a): 1 MB content, invalid JSON,
+--    10,000 records in one statement and one answer
+-------------------------------------------------------------------------------
+CREATE TEMP TABLE c_ids AS SELECT id, link_no FROM dvflag.enrollment WHERE insurer_no = '131136';
+CREATE TEMP TABLE a_ids AS SELECT id, link_no FROM dvflag.enrollment WHERE insurer_no = '01130012';
+GRANT SELECT ON c_ids, a_ids TO PUBLIC;
+SET ROLE t_staff_c;
+SELECT lives_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, institution_code, content)
+                  SELECT id, 'checkup', '2024-01-01', '2710000033', jsonb_build_object('note', repeat('診', 350000))
+                    FROM c_ids WHERE link_no = 'NO-FLAG'$$,
+                'health: staff load a record whose content is 1 MB');
+SELECT is(pg_temp.error_of($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, content)
+                              SELECT id, 'checkup', '2024-01-01', '{"drug": "x",' FROM c_ids LIMIT 1$$),
+          '22P02: invalid input syntax for type json', 'health: invalid JSON -> 22P02, before any row is written');
+SELECT throws_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, content)
+                   SELECT id, 'checkup', '2024-01-01', E'{"drug": "x\\u0000"}' FROM c_ids LIMIT 1$$,
+                 '22P05', NULL, 'health: a NUL escaped in the JSON -> 22P05');
+SELECT throws_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, content)
+                   SELECT id, 'checkup', '2024-01-01', v::jsonb FROM c_ids, (VALUES ('"text"'), ('[]'), ('null'), ('1')) AS x(v)$$,
+                 '23514', NULL, 'health: content that is a string, an array, a JSON null or a number -> 23514');
+SELECT throws_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, institution_name, content)
+                   SELECT id, 'checkup', '2024-01-01', repeat('院', 350000), '{}' FROM c_ids LIMIT 1$$,
+                 '23514', NULL, 'health: a 1 MB institution name -> 23514');
+SELECT throws_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, institution_code, content)
+                   SELECT id, 'checkup', '2024-01-01', repeat('1', 1000000), '{}' FROM c_ids LIMIT 1$$,
+                 '23514', NULL, 'health: a 1 MB institution code -> 23514');
+SELECT throws_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, content)
+                   SELECT id, repeat('m', 1000000), '2024-01-01', '{}' FROM c_ids LIMIT 1$$,
+                 '23514', NULL, 'health: a 1 MB kind -> 23514');
+-- 10,000 records in one statement, of one person
+SELECT lives_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, institution_code, content)
+                  SELECT c.id, CASE WHEN g % 3 = 0 THEN 'medical_fee' WHEN g % 3 = 1 THEN 'checkup' ELSE 'medication' END,
+                         date '2000-01-01' + g, '27' || lpad(g::text, 8, '0'), jsonb_build_object('n', g)
+                    FROM c_ids c, generate_series(1, 10000) AS g WHERE c.link_no = 'ND-AT-B'$$,
+                'health: staff load 10,000 records in one statement');
+SELECT throws_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, content)
+                   SELECT id, 'checkup', date '2000-01-01' + g, '{}'
+                     FROM (SELECT id FROM c_ids WHERE link_no = 'ND-AT-B' UNION ALL SELECT id FROM a_ids WHERE link_no = 'ND-AT-B') e,
+                          generate_series(1, 5000) AS g$$,
+                 '42501', 'new row violates row-level security policy for table "health_record"',
+                 'health: 10,000 rows with 5,000 of another insurer''s enrollment -> 42501');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM dvflag.health_record h JOIN c_ids c ON c.id = h.enrollment_id WHERE c.link_no = 'ND-AT-B'),
+          10000::bigint, 'health: the refused statement wrote none of its rows');
+
+SET ROLE t_portal;
+SELECT is((SELECT length(h.content ->> 'note') FROM dvflag.portal_health('CARD-NO-FLAG') h WHERE h.content ? 'note'),
+          350000, 'portal_health: the 1 MB content comes back whole');
+SELECT is((SELECT count(*) || ' ' || count(DISTINCT h.kind) || ' ' || min(h.service_date) || ' ' || max(h.service_date)
+             FROM dvflag.portal_health('CARD-ND-AT-B') h),
+          '10000 3 2000-01-02 2027-05-19', 'portal_health: one answer of 10,000 records');
+SELECT is((SELECT count(*) FROM dvflag.portal_health(repeat('ア', 350000))), 0::bigint,
+          'portal_health: a 1 MB card serial answers no rows');
+SELECT is((SELECT count(*) FROM dvflag.portal_health('CARD-NO-FLAG', repeat('ア', 350000))), 0::bigint,
+          'portal_health: a 1 MB principal_link_no answers no rows');
+SELECT throws_ok($$SELECT * FROM dvflag.portal_health('CARD-NO-FLAG', NULL, repeat('m', 1000000))$$,
+                 '22023', 'unknown kind "' || repeat('m', 64) || '…"', 'portal_health: a 1 MB kind -> 22023, quoted clipped');
+SELECT throws_ok($$SELECT * FROM dvflag.portal_health('CARD-NO-FLAG', NULL, E'medication\u200B')$$,
+                 '22023', NULL, 'portal_health: a kind with a zero-width space is no kind -> 22023');
+SET ROLE t_clinic;
+SELECT is((SELECT count(*) || ' ' || count(*) FILTER (WHERE h.kind = 'medical_fee') || ' ' || count(h.institution_code)
+             FROM dvflag.clinic_health_by_card('CARD-ND-AT-B', true) h),
+          '6667 0 0', 'clinic_health_by_card: the 6,667 medication and checkup records of 10,000, no code (ND)');
+SELECT is((SELECT count(*) FROM dvflag.clinic_health_by_card(repeat('ア', 350000), true)), 0::bigint,
+          'clinic_health_by_card: a 1 MB card serial answers no rows (and is audited)');
+SET ROLE t_disaster;
+SELECT is((SELECT count(*) FROM dvflag.disaster_health('131136', NULL, repeat('ア', 350000), '00', true)), 0::bigint,
+          'disaster_health: a 1 MB number answers no rows');
+SELECT throws_ok($$SELECT * FROM dvflag.disaster_health(repeat('1', 1000000), NULL, '1005', '00', true)$$,
+                 '22023', 'insurer_no "' || repeat('1', 64) || '…" is not 8 or 6 digits long',
+                 'disaster_health: a 1 MB insurer_no -> 22023, quoted clipped');
+RESET ROLE;
+SELECT dvflag.audit_flush() AS flushed \gset
+SELECT is((SELECT length(target) FROM dvflag.audit WHERE action = 'clinic_health_by_card' AND length(target) > 1000),
+          350000, 'the 1 MB card serial is audited whole (its row too large for the queue, written by the read itself)');
 
 SELECT * FROM finish();
 ROLLBACK;

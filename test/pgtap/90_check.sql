@@ -1,7 +1,7 @@
 -- dvflag.check(): the deployment self-check reports nothing on a sound
 -- install, and each way of breaking the deployment once it is broken.
 BEGIN;
-SELECT plan(27);
+SELECT plan(32);
 \i test/fixtures/worked_examples.sql
 CREATE ROLE t_admin LOGIN IN ROLE dvflag_admin;
 CREATE ROLE t_auditor LOGIN IN ROLE dvflag_auditor;
@@ -86,6 +86,19 @@ SELECT is(pg_temp.after('DROP TRIGGER enrollment_updated ON dvflag.enrollment'),
 SELECT is(pg_temp.after('ALTER FUNCTION dvflag.clinic_by_card(text) SECURITY DEFINER'),
           '{"name_free_function_changed function dvflag.clinic_by_card(text)"}',
           'a C read path given definer rights (it would read as the owner, with the caller''s search_path)');
+
+-- the health records and paths (1.3) are covered as members of the extension
+SELECT is(pg_temp.after('GRANT SELECT ON dvflag.health_record TO dvflag_clinic'),
+          '{"privilege_granted table dvflag.health_record"}', 'the clinic given the health records');
+SELECT is(pg_temp.after('ALTER TABLE dvflag.health_record DISABLE ROW LEVEL SECURITY'),
+          '{"row_security_off table dvflag.health_record"}', 'the health records'' row-level security disabled');
+SELECT is(pg_temp.after('GRANT EXECUTE ON FUNCTION dvflag.portal_health(text, text, text) TO dvflag_clinic'),
+          '{"privilege_granted function dvflag.portal_health(text,text,text)"}', 'the portal''s health path granted to the clinic');
+SELECT is(pg_temp.after('ALTER FUNCTION dvflag.disaster_health(text, text, text, text, boolean, text) SET search_path = public'),
+          '{"name_free_function_changed function dvflag.disaster_health(text,text,text,text,boolean,text)"}',
+          'a health path given a setting');
+SELECT is(pg_temp.after('GRANT USAGE ON TYPE dvflag.health_info TO PUBLIC'),
+          '{"privilege_granted type dvflag.health_info"}', 'the health type given to PUBLIC');
 
 SELECT * FROM finish();
 ROLLBACK;

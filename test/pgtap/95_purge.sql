@@ -2,8 +2,9 @@
 -- flag's effect stays, the purge is audited, and the append-only tables
 -- lose rows only through it and only past their own period.
 BEGIN;
-SELECT plan(16);
+SELECT plan(20);
 \i test/fixtures/worked_examples.sql
+\i test/fixtures/health_records.sql
 CREATE ROLE t_admin LOGIN IN ROLE dvflag_admin;
 CREATE ROLE t_staff LOGIN IN ROLE dvflag_insurer;
 SELECT dvflag.grant_insurer('t_staff', '01130012');
@@ -39,7 +40,7 @@ SELECT throws_ok('SET dvflag.audit_retention_years = 1', '42501', NULL, 'admin c
 
 -- the default periods: 20 years after loss, records 7 years, audit 20 years
 SELECT is((SELECT jsonb_object_agg(purged, rows) FROM dvflag.purge()),
-          '{"audit": 1, "enrollment": 0, "provision_mark": 1, "provision_record": 1, "provision_request": 0, "person_nd_retained": 0, "registration_refusal": 1}',
+          '{"audit": 1, "enrollment": 0, "health_record": 0, "provision_mark": 1, "provision_record": 1, "provision_request": 0, "person_nd_retained": 0, "registration_refusal": 1}',
           'defaults: the 2010 record and its mark go, the 1990 audit row and refusal go, no enrollment');
 RESET ROLE;
 
@@ -51,9 +52,18 @@ SELECT is((SELECT rows FROM dvflag.purge() WHERE purged = 'enrollment'), 5::bigi
 RESET ROLE;
 SELECT is((SELECT count(*) FROM dvflag.enrollment WHERE insurer_no = '01130012'), 1::bigint,
           'only the latest enrollment of a person under SB is kept at A');
+SELECT is((SELECT count(*) FROM dvflag.health_record), 10::bigint,
+          'the five medication records at A went with their enrollments; the ten at B and C stay');
+SELECT is((SELECT detail->>'health_record' FROM dvflag.audit WHERE action = 'purge' ORDER BY id DESC LIMIT 1), '5',
+          'the purge counts the five health records that went with the enrollments, in its audit row');
 SELECT is((SELECT nd_retained::text || nd_eff::text FROM dvflag.person WHERE link_no = 'ND-AT-A'), 'truetrue',
           'ND-AT-A''s ND enrollment is gone; nd_retained keeps ND_eff');
 SELECT is(pg_temp.address('1004'), '-', 'after: ND-AT-A''s address at C is still hidden');
+SELECT is((SELECT array_agg(coalesce(h.institution_code, '-') ORDER BY h.service_date)
+             FROM dvflag.clinic_health_by_card('CARD-ND-AT-A', true) h), '{-,-}',
+          'after: the purged ND still hides the institutions of ND-AT-A''s records at B and C');
+SELECT is((SELECT array_agg(h.insurer_no ORDER BY h.service_date) FROM dvflag.portal_health('CARD-ND-AT-A') h),
+          '{06132013,131136}', 'and the portal shows the records left, at B and C');
 SELECT is((SELECT sb_eff FROM dvflag.person WHERE link_no = 'GONE-SB'), true, 'GONE-SB is still under SB');
 SELECT is((SELECT count(*) FROM dvflag.clinic_by_card('CARD-SB-AT-C')), 0::bigint, 'SB at C still answers nothing');
 SELECT is((SELECT count(*) FROM dvflag.person WHERE NOT nd_retained AND nd_eff), 1::bigint,

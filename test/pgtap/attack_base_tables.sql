@@ -1,10 +1,12 @@
 -- Attack: bypass the masking by reading or writing the base tables of
 -- schema dvflag directly (RULES.md §9, API.md "Roles").  Every audience
 -- role gets 42501 on every table and sequence; insurer staff reach only
--- the enrollments of the insurers mapped to them.
+-- the enrollments of the insurers mapped to them and the health records of
+-- those enrollments.
 BEGIN;
-SELECT plan(424);
+SELECT plan(460);
 \i test/fixtures/worked_examples.sql
+\i test/fixtures/health_records.sql
 
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
 CREATE ROLE t_clinic LOGIN IN ROLE dvflag_clinic;
@@ -20,7 +22,8 @@ CREATE TEMP TABLE cases (ord serial, rel text, sql text, msg text);
 INSERT INTO cases (rel, sql, msg)
 SELECT t.rel, s.sql, format('permission denied for table %s', t.rel)
   FROM unnest(ARRAY['audit', 'card', 'disaster', 'enrollment', 'insurer', 'insurer_staff', 'person', 'proxy',
-                    'item_flag', 'item_copy', 'provision_request', 'provision_record', 'provision_mark'])
+                    'item_flag', 'item_copy', 'provision_request', 'provision_record', 'provision_mark',
+                    'health_record'])
        WITH ORDINALITY AS t(rel, n)
   JOIN pg_class c ON c.relname = t.rel AND c.relnamespace = 'dvflag'::regnamespace
   CROSS JOIN LATERAL (
@@ -37,7 +40,7 @@ SELECT t.rel, s.sql, format('permission denied for table %s', t.rel)
  ORDER BY t.n, s.n;
 INSERT INTO cases (rel, sql, msg)
 SELECT q, format('SELECT nextval(%L)', 'dvflag.' || q), format('permission denied for sequence %s', q)
-  FROM unnest(ARRAY['audit_id_seq', 'disaster_id_seq', 'enrollment_id_seq']) AS q;
+  FROM unnest(ARRAY['audit_id_seq', 'disaster_id_seq', 'enrollment_id_seq', 'health_record_id_seq']) AS q;
 GRANT SELECT ON cases TO PUBLIC;
 
 -- and whatever else the schema holds: no privilege beyond these
@@ -45,7 +48,9 @@ CREATE TEMP TABLE allowed (role text, rel text, priv text);
 INSERT INTO allowed VALUES ('t_auditor', 'audit', 'SELECT'),
   ('t_auditor', 'provision_record', 'SELECT'), ('t_auditor', 'provision_mark', 'SELECT'),
   ('t_staff_b', 'enrollment', 'SELECT'), ('t_staff_b', 'enrollment', 'INSERT'),
-  ('t_staff_b', 'enrollment', 'UPDATE'), ('t_staff_b', 'enrollment', 'DELETE');
+  ('t_staff_b', 'enrollment', 'UPDATE'), ('t_staff_b', 'enrollment', 'DELETE'),
+  ('t_staff_b', 'health_record', 'SELECT'), ('t_staff_b', 'health_record', 'INSERT'),
+  ('t_staff_b', 'health_record', 'UPDATE'), ('t_staff_b', 'health_record', 'DELETE');
 SELECT is((SELECT array_agg(c.relname || ' ' || p.priv ORDER BY c.relname, p.priv)
              FROM pg_class c
             CROSS JOIN unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER',
@@ -60,7 +65,7 @@ SELECT is((SELECT array_agg(c.relname || ' ' || p.priv ORDER BY c.relname, p.pri
           NULL, r || ' holds no privilege on any dvflag table, view or sequence beyond its own')
   FROM unnest(ARRAY['t_portal', 't_clinic', 't_disaster', 't_requester', 't_auditor', 't_staff_b']) AS r;
 
--- 40 table statements + 3 sequences per audience role
+-- 70 table statements + 4 sequences per audience role
 SET ROLE t_portal;
 SELECT throws_ok(sql, '42501', msg, 'portal: ' || sql) FROM cases ORDER BY ord;
 SET ROLE t_clinic;
@@ -77,12 +82,21 @@ SELECT throws_ok(sql, '42501', msg, 'auditor: ' || sql) FROM cases
                    'SELECT * FROM dvflag.provision_mark') ORDER BY ord;
 SELECT ok((SELECT count(*) FROM dvflag.audit) > 0, 'auditor: SELECT on dvflag.audit sees the audit rows');
 
--- insurer staff: no table but enrollment, no sequence
+-- insurer staff: no table but enrollment and health_record, no sequence
 SET ROLE t_staff_b;
 SELECT throws_ok(sql, '42501', msg, 'insurer staff: ' || sql) FROM cases
- WHERE rel <> 'enrollment' ORDER BY ord;
+ WHERE rel NOT IN ('enrollment', 'health_record') ORDER BY ord;
 SELECT throws_ok('TRUNCATE dvflag.enrollment', '42501', 'permission denied for table enrollment',
                  'insurer staff: TRUNCATE dvflag.enrollment');
+SELECT throws_ok('TRUNCATE dvflag.health_record', '42501', 'permission denied for table health_record',
+                 'insurer staff: TRUNCATE dvflag.health_record');
+
+-- insurer staff mapped to B see the health records of B's enrollments only
+SELECT is((SELECT count(*) FROM dvflag.health_record), 5::bigint, 'staff of B: the five records of B''s enrollments');
+SELECT is((SELECT array_agg(DISTINCT institution_name) FROM dvflag.health_record), '{横浜中央薬局}',
+          'staff of B: none of another insurer''s institutions');
+DELETE FROM dvflag.health_record;
+UPDATE dvflag.health_record SET content = '{"x": 1}';
 
 -- insurer staff mapped to B see B's enrollments only
 SELECT is((SELECT array_agg(DISTINCT insurer_no) FROM dvflag.enrollment), '{06132013}',
@@ -143,6 +157,10 @@ SELECT is((SELECT count(*) FROM dvflag.enrollment WHERE insurer_no = '01130012')
           'DELETE and MERGE by staff of B removed no row of insurer A');
 SELECT is((SELECT count(*) FROM dvflag.enrollment WHERE link_no LIKE 'X-%'), 1::bigint,
           'of the rows staff tried to insert only the one of B exists');
+SELECT is((SELECT count(*) FROM dvflag.health_record), 10::bigint,
+          'the blanket DELETE of health records by staff of B removed B''s five only');
+SELECT is((SELECT count(*) FROM dvflag.health_record WHERE content = '{"x": 1}'), 0::bigint,
+          'and the UPDATE after it reached no other insurer''s');
 
 SELECT * FROM finish();
 ROLLBACK;

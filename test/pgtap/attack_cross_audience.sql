@@ -4,7 +4,7 @@
 -- to another audience role.  Every such call is refused with 42501 before
 -- the function runs; insurer staff are refused for insurers not theirs.
 BEGIN;
-SELECT plan(245);
+SELECT plan(269);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
@@ -22,9 +22,9 @@ CREATE TEMP TABLE allowed (role text, fn text);
 INSERT INTO allowed
 SELECT r, fn FROM (VALUES
   ('t_portal', ARRAY['portal_qualifications', 'portal_self_info', 'register_card', 'set_proxy', 'remove_proxy',
-                     'portal_exchange_history']),
-  ('t_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
-  ('t_disaster', ARRAY['disaster_search']),
+                     'portal_exchange_history', 'portal_health']),
+  ('t_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card', 'clinic_health_by_card']),
+  ('t_disaster', ARRAY['disaster_search', 'disaster_health']),
   ('t_requester', ARRAY['protected', 'request_information', 'request_answer']),
   ('t_auditor', ARRAY['check', 'audit_flush']),
   ('t_staff_b', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'is_staff_of', 'fold',
@@ -65,14 +65,15 @@ SELECT p.proname::text AS fn,
                      'request_information', 'request_answer', 'pending_requests', 'approve_request',
                      'decline_request', 'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
                      'mark_person_records', 'portal_exchange_history', 'inquiry_without_my_number', 'check',
-                     'rearm_triggers', 'purge', 'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb');
+                     'rearm_triggers', 'purge', 'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb',
+                     'portal_health', 'clinic_health_by_card', 'disaster_health');
 CREATE TEMP TABLE denied AS
 SELECT r.role, c.fn, c.sql FROM calls c
  CROSS JOIN (SELECT DISTINCT role FROM allowed) r
  WHERE NOT EXISTS (SELECT FROM allowed a WHERE a.role = r.role AND a.fn = c.fn);
 GRANT SELECT ON denied TO PUBLIC;
 
-SELECT is((SELECT count(*) FROM calls), 37::bigint, 'the thirty-seven functions of the API and its helpers are there');
+SELECT is((SELECT count(*) FROM calls), 40::bigint, 'the forty functions of the API and its helpers are there');
 -- and whatever else the schema holds, no role may execute more than its list
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
             WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege(r.role, p.oid, 'EXECUTE')
@@ -113,6 +114,10 @@ SELECT throws_ok($$SELECT dvflag.set_flag('131136', NULL, '1002', '00', 'sb', fa
                  '42501', NULL, 'clinic: clearing a flag is denied');
 SELECT throws_ok($$SELECT dvflag.protected('SB-AT-C')$$, '42501', NULL,
                  'clinic: asking whether a person is protected is denied (RULES.md §5)');
+SELECT throws_ok($$SELECT * FROM dvflag.portal_health('CARD-SB-AT-B')$$, '42501', NULL,
+                 'clinic: the portal''s health path (institution names, medical-fee notices) is denied');
+SELECT throws_ok($$SELECT * FROM dvflag.disaster_health('131136', NULL, '1002', '00', true)$$, '42501', NULL,
+                 'clinic: the disaster health path (which shows records despite SB) is denied outside the disaster role');
 SET ROLE t_portal;
 SELECT throws_ok($$SELECT * FROM dvflag.clinic_by_insurance_card('131136', NULL, '1002', '00')$$, '42501', NULL,
                  'portal: the clinic''s insurance-card path is denied');
@@ -120,6 +125,8 @@ SELECT throws_ok($$SELECT * FROM dvflag.clinic_by_card('CARD-ND-AT-B')$$, '42501
                  'portal: the clinic''s card path is denied');
 SELECT throws_ok($$SELECT dvflag.stop_card('CARD-ND-AT-B', 'perpetrator stops the victim''s card')$$, '42501', NULL,
                  'portal: stopping a card is denied');
+SELECT throws_ok($$SELECT * FROM dvflag.disaster_health('131136', NULL, '1002', '00', true)$$, '42501', NULL,
+                 'portal: reading a person under SB through the disaster health path is denied');
 SET ROLE t_requester;
 SELECT is(dvflag.protected('SB-AT-C'), true, 'requester: protected() is allowed');
 SELECT throws_ok($$SELECT * FROM dvflag.clinic_by_insurance_card('131136', NULL, '1002', '00')$$, '42501', NULL,
@@ -128,6 +135,8 @@ SELECT throws_ok($$SELECT * FROM dvflag.portal_self_info('CARD-SB-AT-C')$$, '425
                  'requester: the portal path is denied');
 SELECT throws_ok($$SELECT * FROM dvflag.disaster_search('1990-07-01', kana => 'サトウ ミサキ', insurer_name => '保険')$$,
                  '42501', NULL, 'requester: disaster search is denied');
+SELECT throws_ok($$SELECT * FROM dvflag.clinic_health_by_card('CARD-NO-FLAG', true)$$, '42501', NULL,
+                 'requester: the clinic''s health path is denied');
 SET ROLE t_disaster;
 SELECT throws_ok($$SELECT * FROM dvflag.clinic_by_insurance_card('131136', NULL, '1002', '00')$$, '42501', NULL,
                  'disaster: the insurance-card path is denied');
@@ -135,6 +144,8 @@ SELECT throws_ok($$SELECT * FROM dvflag.clinic_by_card('CARD-ND-AT-B')$$, '42501
                  'disaster: the card path is denied');
 SELECT throws_ok($$SELECT dvflag.declare_disaster(now(), now() + interval '1 year', 'self-declared')$$, '42501', NULL,
                  'disaster: declaring a disaster is denied');
+SELECT throws_ok($$SELECT * FROM dvflag.clinic_health_by_card('CARD-ND-AT-B', true)$$, '42501', NULL,
+                 'disaster: the clinic''s health path is denied');
 
 -- insurer staff act only for their own insurers
 SET ROLE t_staff_b;
@@ -151,6 +162,8 @@ SELECT lives_ok($$SELECT dvflag.set_flag('06132013', 'B2', '1005', '00', 'ar', t
                 'staff of B: a flag at B works');
 SELECT throws_ok($$SELECT * FROM dvflag.clinic_by_insurance_card('131136', NULL, '1002', '00')$$, '42501', NULL,
                  'staff of B: the clinic path is denied');
+SELECT throws_ok($$SELECT * FROM dvflag.portal_health('CARD-SB-AT-B')$$, '42501', NULL,
+                 'staff of B: the health read paths are denied (their own records they read under the policy)');
 RESET ROLE;
 -- a person enrolled at C only: staff of B may not stop their card
 INSERT INTO dvflag.enrollment (link_no, insurer_no, number, branch, acquired_on) VALUES ('C-ONLY', '131136', '2001', '00', '2020-04-01');

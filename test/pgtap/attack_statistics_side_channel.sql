@@ -8,11 +8,13 @@
 -- principal set SB?), the self-information (is an enrollment hidden by its
 -- own SB?), the exchange history, the insurance card path and the disaster
 -- search (how many people share a kana and birth date though no fragment
--- matched).  Every call below must leave the counters as they were and
--- show no buffer in EXPLAIN, whatever it answered.
+-- matched), and the health paths (RULES.md §3a: an SB holder and a person
+-- with no records answer alike).  Every call below must leave the counters
+-- as they were and show no buffer in EXPLAIN, whatever it answered.
 BEGIN;
-SELECT plan(12);
+SELECT plan(17);
 \i test/fixtures/worked_examples.sql
+\i test/fixtures/health_records.sql
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
 CREATE ROLE t_clinic LOGIN IN ROLE dvflag_clinic;
 CREATE ROLE t_disaster LOGIN IN ROLE dvflag_disaster;
@@ -27,6 +29,8 @@ INSERT INTO dvflag.enrollment (link_no, insurer_no, number, branch, acquired_on,
 SELECT 'TWIN-' || g, '131136', 'TWIN-' || g, '00', '2020-04-01', 'フタゴ', '2000-01-01', '大阪府'
   FROM generate_series(1, 15) g;
 RESET dvflag.reason;
+-- a card holder with no health record
+SELECT dvflag.register_card('CARD-TWIN-1', '131136', NULL, 'TWIN-1', '00');
 
 -- What a call leaves behind, as the caller can read it: the counters of
 -- every dvflag table and index, and the buffers of EXPLAIN (ANALYZE,
@@ -75,6 +79,16 @@ SELECT is(pg_temp.traces(ARRAY[$$SELECT * FROM dvflag.clinic_by_card('CARD-SB-AT
                                $$SELECT * FROM dvflag.clinic_by_card('CARD-ND-AT-A')$$]),
           ARRAY['', '', '', '', ''],
           'clinic_by_card: an SB holder, an unknown card, a stopped card and answered cards leave the same statistics');
+SELECT is(pg_temp.traces(ARRAY[$$SELECT * FROM dvflag.clinic_health_by_card('CARD-SB-AT-C', true)$$,
+                               $$SELECT * FROM dvflag.clinic_health_by_card('CARD-TWIN-1', true)$$,
+                               $$SELECT * FROM dvflag.clinic_health_by_card('NO-SUCH-CARD', true)$$,
+                               $$SELECT * FROM dvflag.clinic_health_by_card('CARD-STOPPED', true)$$,
+                               $$SELECT * FROM dvflag.clinic_health_by_card('CARD-ND-AT-B', true)$$,
+                               $$SELECT * FROM dvflag.clinic_health_by_card('CARD-NO-FLAG', true, 'checkup')$$]),
+          ARRAY['', '', '', '', '', ''],
+          'clinic_health_by_card: an SB holder, a person with no records, an unknown or stopped card, answered: the same statistics (its audit row is the writer''s)');
+SELECT is(pg_temp.trace($$SELECT * FROM dvflag.clinic_health_by_card('CARD-NO-FLAG', true)$$), 'answered 3 rows',
+          'an answered health read at the clinic reads nothing the caller can count');
 SELECT is(pg_temp.traces(ARRAY[$$SELECT * FROM dvflag.clinic_by_insurance_card('131136', NULL, '1002', '00')$$,
                                $$SELECT * FROM dvflag.clinic_by_insurance_card('131136', NULL, '9999', '00')$$,
                                $$SELECT * FROM dvflag.clinic_by_insurance_card('131136', NULL, '1005', '00')$$]),
@@ -97,6 +111,16 @@ SELECT is(pg_temp.traces(ARRAY[$$SELECT * FROM dvflag.portal_exchange_history('C
           ARRAY['', '', ''], 'portal_exchange_history: SB, unknown and answered alike');
 SELECT is(pg_temp.trace($$SELECT * FROM dvflag.portal_qualifications('CARD-NO-FLAG')$$), 'answered 3 rows',
           'an answered call, too, reads nothing the caller can count');
+SELECT is(pg_temp.traces(ARRAY[$$SELECT * FROM dvflag.portal_health('CARD-SB-AT-C')$$,
+                               $$SELECT * FROM dvflag.portal_health('CARD-TWIN-1')$$,
+                               $$SELECT * FROM dvflag.portal_health('NO-SUCH-CARD')$$,
+                               $$SELECT * FROM dvflag.portal_health('CARD-STOPPED')$$,
+                               $$SELECT * FROM dvflag.portal_health('CARD-NO-FLAG', 'SB-AT-C')$$,
+                               $$SELECT * FROM dvflag.portal_health('CARD-NO-FLAG', 'ND-AT-B')$$,
+                               $$SELECT * FROM dvflag.portal_health('CARD-NO-FLAG', 'NO-SUCH-PERSON')$$,
+                               $$SELECT * FROM dvflag.portal_health('CARD-NO-FLAG')$$]),
+          ARRAY['', '', '', '', '', '', '', ''],
+          'portal_health: an SB holder, no records, unknown and stopped cards, a proxy of a principal with SB, answered: the same');
 
 SET ROLE t_disaster;
 -- the search's audit row is written by the audit writer, not by the
@@ -109,6 +133,14 @@ SELECT is(pg_temp.traces(ARRAY[
           'disaster_search: 15 persons of one kana and birth date, none, or a protected one: the same statistics');
 SELECT is(pg_temp.trace($$SELECT * FROM dvflag.disaster_search('2000-01-01', kana => 'フタゴ', address => '大阪府')$$),
           'answered 15 rows', 'an answered search leaves no counter or buffer either');
+SELECT is(pg_temp.traces(ARRAY[$$SELECT * FROM dvflag.disaster_health('131136', NULL, '1002', '00', true)$$,
+                               $$SELECT * FROM dvflag.disaster_health('131136', NULL, 'TWIN-1', '00', true)$$,
+                               $$SELECT * FROM dvflag.disaster_health('131136', NULL, 'NO-SUCH', '00', true)$$,
+                               $$SELECT * FROM dvflag.disaster_health('01130012', 'A1', '1005', '00', true)$$]),
+          ARRAY['', '', '', ''],
+          'disaster_health: a person under SB, one with no records, an unknown key, answered: the same statistics');
+SELECT is(pg_temp.trace($$SELECT * FROM dvflag.disaster_health('131136', NULL, '1003', '00', true)$$), 'answered 3 rows',
+          'an answered disaster health read leaves no counter or buffer either');
 RESET ROLE;
 
 -- what the caller's own reads show: they are counted as always

@@ -5,7 +5,9 @@
 # (API.md "Audit").  Shown here for a disaster search rolled back, one in a
 # savepoint rolled back, a refused initial registration (DV001) and refused
 # searches (DV002, DV003); a committed search has the same event id in its
-# log line and in its table row.  Runs against the cluster of the PG*
+# log line and in its table row.  Health reads at the clinic and in
+# disaster mode (RULES.md §3a) are audited the same way: rolled back,
+# refused without consent or outside a disaster, committed.  Runs against the cluster of the PG*
 # environment, in a database of its own, and finds the server log itself:
 # the log file of tools/cluster (DVFLAG_SERVER_LOG), else the logging
 # collector's current file, the cluster's log file (Debian's
@@ -17,18 +19,19 @@ db="dvflag_audit_log_$$"
 tag="audit-log-t-$$-$RANDOM"
 r_disaster="t_log_disaster_$$"
 r_portal="t_log_portal_$$"
+r_clinic="t_log_clinic_$$"
 r_req="t_log_req_$$"
 r_staff="t_log_staff_$$"
 tmp=$(mktemp -d)
 
 cleanup() {
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-  psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r_disaster, $r_portal, $r_req, $r_staff" >/dev/null 2>&1
+  psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r_disaster, $r_portal, $r_clinic, $r_req, $r_staff" >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-planned=27
+planned=36
 echo "1..$planned"
 n=0
 check() { # description, command...: ok when the command succeeds
@@ -48,8 +51,8 @@ setting() { q -d postgres -c "SELECT setting FROM pg_settings WHERE name = '$1'"
 # --- the database --------------------------------------------------------
 q -d postgres -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'" >/dev/null &&
   q -d "$db" -c "CREATE EXTENSION dvflag" >/dev/null &&
-  q -d "$db" -f test/fixtures/worked_examples.sql >/dev/null &&
-  q -d postgres -c "CREATE ROLE $r_disaster IN ROLE dvflag_disaster; CREATE ROLE $r_portal IN ROLE dvflag_portal; CREATE ROLE $r_req IN ROLE dvflag_requester; CREATE ROLE $r_staff IN ROLE dvflag_insurer" >/dev/null ||
+  q -d "$db" -f test/fixtures/worked_examples.sql -f test/fixtures/health_records.sql >/dev/null &&
+  q -d postgres -c "CREATE ROLE $r_disaster IN ROLE dvflag_disaster; CREATE ROLE $r_portal IN ROLE dvflag_portal; CREATE ROLE $r_clinic IN ROLE dvflag_clinic; CREATE ROLE $r_req IN ROLE dvflag_requester; CREATE ROLE $r_staff IN ROLE dvflag_insurer" >/dev/null ||
   { echo "Bail out! could not create the test database $db"; exit 1; }
 
 # --- where the server log is ---------------------------------------------
@@ -214,6 +217,22 @@ check "DV002: one log line, JSON, action disaster_search, outcome no_disaster, t
     and e[0]['detail']['outcome'] == 'no_disaster' and e[0]['detail']['result_count'] is None
     and e[0]['detail']['criteria'] == {'birth_date': '1970-05-05', 'kana': 'タナカ ケン', 'insurer_name': '保険'}"
 
+# --- DV002: disaster-mode health information with no disaster declared --
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_disaster;
+SET dvflag.client = '$tag/health-dv002';
+SELECT count(*) FROM dvflag.disaster_health('131136', NULL, '1002', '00', true, 'medication');
+ROLLBACK;
+SQL
+)
+check "health DV002: disaster_health is refused with DV002" grep -q "DV002" <<<"$out"
+check "health DV002: one log line, action disaster_health, outcome no_disaster, the enrollment, consent and kinds" \
+  expect_events "$tag/health-dv002" "len(e) == 1 and e[0]['action'] == 'disaster_health' and e[0]['actor'] == '$r_disaster'
+    and e[0]['target'] == '131136//1002/00' and e[0]['detail']['outcome'] == 'no_disaster'
+    and e[0]['detail']['result_count'] is None and e[0]['detail']['consent'] is True
+    and e[0]['detail']['kinds'] == ['medication']"
+
 q -d "$db" -c "SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 day', 'audit log test')" >/dev/null
 
 # --- a search, rolled back -----------------------------------------------
@@ -269,6 +288,51 @@ ev=$(event_id "$tag/commit")
 check "committed: the log line and the table row carry the same event id" \
   test "$(table_rows "a.detail->>'event' = '${ev:-none}' AND a.action = 'disaster_search' AND a.client = '$tag/commit'
                       AND a.actor = '$r_disaster' AND (a.detail->>'result_count')::int = 3")" = 1
+
+# --- health information: a clinic read rolled back, one refused without
+# consent, a disaster read committed ---------------------------------------
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_clinic;
+SET dvflag.client = '$tag/health-rollback';
+SELECT 'rows=' || count(*) FROM dvflag.clinic_health_by_card('CARD-ND-AT-B', true);
+ROLLBACK;
+SQL
+)
+check "health rolled back: the clinic read answered 3 rows" grep -qx "rows=3" <<<"$out"
+check "health rolled back: one log line with actor, client, card, consent, kinds, person and result_count 3" \
+  expect_events "$tag/health-rollback" "len(e) == 1 and e[0]['action'] == 'clinic_health_by_card' and e[0]['actor'] == '$r_clinic'
+    and e[0]['client'] == '$tag/health-rollback' and e[0]['target'] == 'CARD-ND-AT-B'
+    and e[0]['detail']['outcome'] == 'answered' and e[0]['detail']['result_count'] == 3
+    and e[0]['detail']['consent'] is True and e[0]['detail']['kinds'] == ['medication', 'checkup']
+    and e[0]['detail']['link_no'] == 'ND-AT-B'"
+ev=$(event_id "$tag/health-rollback")
+check "health rolled back: its row is in dvflag.audit all the same, with the log line's event id" \
+  test "$(table_rows "a.detail->>'event' = '${ev:-none}' AND a.action = 'clinic_health_by_card'")" = 1
+out=$(run <<SQL
+SET SESSION AUTHORIZATION $r_clinic;
+SET dvflag.client = '$tag/health-no-consent';
+SELECT count(*) FROM dvflag.clinic_health_by_card('CARD-NO-FLAG', false);
+SQL
+)
+check "health without consent: refused with 22023" grep -q "22023" <<<"$out"
+check "health without consent: one log line, outcome no_consent, consent false, no count" \
+  expect_events "$tag/health-no-consent" "len(e) == 1 and e[0]['action'] == 'clinic_health_by_card'
+    and e[0]['detail']['outcome'] == 'no_consent' and e[0]['detail']['consent'] is False
+    and e[0]['detail']['result_count'] is None and e[0]['target'] == 'CARD-NO-FLAG'"
+out=$(run <<SQL
+BEGIN;
+SET SESSION AUTHORIZATION $r_disaster;
+SET dvflag.client = '$tag/health-commit';
+SELECT 'rows=' || count(*) FROM dvflag.disaster_health('131136', NULL, '1002', '00', true);
+COMMIT;
+SQL
+)
+check "health committed: disaster_health shows the records of a person under SB (3 rows)" grep -qx "rows=3" <<<"$out"
+ev=$(event_id "$tag/health-commit")
+check "health committed: the log line and the table row carry the same event id" \
+  test "$(table_rows "a.detail->>'event' = '${ev:-none}' AND a.action = 'disaster_health' AND a.client = '$tag/health-commit'
+                      AND a.actor = '$r_disaster' AND a.target = '131136//1002/00' AND (a.detail->>'result_count')::int = 3")" = 1
 
 # --- DV001: initial registration refused ---------------------------------
 out=$(run <<SQL
@@ -382,7 +446,8 @@ check "inquiry rolled back: in the log with the inquirer's institution, departme
 
 # --- no refused (but DV001) or rolled-back event left a row ----------------
 check "no row in dvflag.audit for the refused searches and the rolled-back provision and inquiry" \
-  test "$(table_rows "a.client IN ('$tag/dv002', '$tag/dv003', '$tag/provision', '$tag/inquiry')")" = 0
+  test "$(table_rows "a.client IN ('$tag/dv002', '$tag/dv003', '$tag/provision', '$tag/inquiry',
+                                   '$tag/health-dv002', '$tag/health-no-consent')")" = 0
 all_parse() { # every audit line since the offset parses; at least the six above
   local out
   out=$(log_read "$logfile" "$offset" | python3 "$tmp/extract.py" "$fmt" "*") || {
@@ -415,6 +480,7 @@ check "and verifies every genuine line: the rolled-back search and the refusals 
   python3 -c 'import json, sys
 events = [json.loads(l) for l in open(sys.argv[1])]
 clients = {e.get("client") for e in events}
-sys.exit(0 if {sys.argv[2] + "/rollback", sys.argv[2] + "/dv001", sys.argv[2] + "/dv003"} <= clients
+sys.exit(0 if {sys.argv[2] + "/rollback", sys.argv[2] + "/dv001", sys.argv[2] + "/dv003",
+               sys.argv[2] + "/health-rollback", sys.argv[2] + "/health-no-consent"} <= clients
          and sys.argv[2] + "/forged" not in clients and all(len(e.get("mac", "")) == 64 for e in events) else 1)' \
   "$tmp/verified" "$tag"

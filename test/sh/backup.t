@@ -28,10 +28,11 @@ for db in $src $dst $dst2; do
 done
 
 # data in every table: the worked examples, a proxy, a disaster, a stopped
-# card, a staff mapping, item flags, 副本, requests, records and a mark
+# card, a staff mapping, item flags, 副本, requests, records and a mark,
+# health records (RULES.md §3a)
 q -d $src -c "CREATE EXTENSION dvflag" -c "CREATE ROLE $staff LOGIN IN ROLE dvflag_insurer" \
   -c "CREATE ROLE $admin LOGIN IN ROLE dvflag_admin" \
-  -f test/fixtures/worked_examples.sql -c "
+  -f test/fixtures/worked_examples.sql -f test/fixtures/health_records.sql -c "
   SELECT dvflag.grant_insurer('$staff', '131136');
   SELECT dvflag.set_proxy('CARD-SB-AT-B', 'NO-FLAG');
   SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 day', 'backup test');
@@ -50,19 +51,27 @@ SELECT string_agg(t || '=' || c, ' ' ORDER BY t) FROM (
   UNION ALL SELECT 'person', count(*) FROM dvflag.person UNION ALL SELECT 'card', count(*) FROM dvflag.card
   UNION ALL SELECT 'proxy', count(*) FROM dvflag.proxy UNION ALL SELECT 'disaster', count(*) FROM dvflag.disaster
   UNION ALL SELECT 'insurer_staff', count(*) FROM dvflag.insurer_staff
-  UNION ALL SELECT 'audit', count(*) FROM dvflag.audit WHERE action <> 'disaster_search'
+  UNION ALL SELECT 'audit', count(*) FROM dvflag.audit WHERE action NOT IN ('disaster_search', 'clinic_health_by_card')
   UNION ALL SELECT 'item_flag', count(*) FROM dvflag.item_flag UNION ALL SELECT 'item_copy', count(*) FROM dvflag.item_copy
   UNION ALL SELECT 'provision_request', count(*) FROM dvflag.provision_request
   UNION ALL SELECT 'provision_record', count(*) FROM dvflag.provision_record
-  UNION ALL SELECT 'provision_mark', count(*) FROM dvflag.provision_mark) x;
--- (each run of these reads audits one disaster search: those rows are left out)
-SELECT md5(string_agg(a::text, '|' ORDER BY a.id)) FROM dvflag.audit a WHERE a.action <> 'disaster_search';
+  UNION ALL SELECT 'provision_mark', count(*) FROM dvflag.provision_mark
+  UNION ALL SELECT 'health_record', count(*) FROM dvflag.health_record) x;
+-- (each run of these reads audits a disaster search and clinic health reads: those rows are left out)
+SELECT md5(string_agg(a::text, '|' ORDER BY a.id)) FROM dvflag.audit a
+ WHERE a.action NOT IN ('disaster_search', 'clinic_health_by_card');
+SELECT md5(string_agg(h::text, '|' ORDER BY h.id)), (SELECT last_value FROM dvflag.health_record_id_seq)
+  FROM dvflag.health_record h;
 SELECT md5(string_agg(p::text, '|' ORDER BY p.link_no)) FROM dvflag.person p;
 SELECT string_agg(format('%s %s %s', e.number, q.address, q.postcode), ', ' ORDER BY e.id)
   FROM dvflag.enrollment e, dvflag.clinic_by_insurance_card(e.insurer_no, e.symbol, e.number, e.branch) q;
 SELECT string_agg(format('%s %s %s %s', c.card_serial, (SELECT count(*) FROM dvflag.portal_qualifications(c.card_serial)),
                          (SELECT count(*) FROM dvflag.clinic_by_card(c.card_serial)),
                          (SELECT count(*) FROM dvflag.portal_exchange_history(c.card_serial))), ', ' ORDER BY c.card_serial)
+  FROM dvflag.card c;
+SELECT string_agg(format('%s %s %s', c.card_serial, (SELECT count(*) FROM dvflag.portal_health(c.card_serial)),
+                         (SELECT string_agg(coalesce(h.institution_code, '-'), ' ')
+                            FROM dvflag.clinic_health_by_card(c.card_serial, true) h)), ', ' ORDER BY c.card_serial)
   FROM dvflag.card c;
 SELECT count(*) FROM dvflag.portal_qualifications('CARD-NO-FLAG', 'SB-AT-B');
 SELECT string_agg(coalesce(address, '-'), ',' ORDER BY insurer_no)

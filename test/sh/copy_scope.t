@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Attack: COPY ... FROM STDIN into dvflag.enrollment by insurer staff.
+# Attack: COPY ... FROM STDIN into dvflag.enrollment (and, 23-29, into
+# dvflag.health_record) by insurer staff.
 # PostgreSQL cannot COPY into a table under row-level security, so dvflag
 # handles this COPY itself; it must accept exactly what an INSERT by the
 # same login would: rows of the staff's own insurers, flag changes with a
@@ -10,7 +11,7 @@ set -u
 db=dvflag_copy_scope
 n=0
 failed=0
-echo "1..22"
+echo "1..29"
 
 ok() {  # ok <condition exit status> <description> [output to show on failure]
   n=$((n + 1))
@@ -236,5 +237,59 @@ got=$(su_sql "SELECT coalesce(string_agg(ran_as, ','), 'no row') FROM mine.enrol
 [ "$got" = "no row" ]
 ok $? "staff of B: COPY never runs the staff's own trigger as another role" "$out
 rows written as another role: $got"
+
+# 23-29: health records, loaded by COPY like enrollments (RULES.md §3a)
+b1=$(su_sql "SELECT id FROM dvflag.enrollment WHERE link_no = 'B-1'")
+a9=$(su_sql "SELECT id FROM dvflag.enrollment WHERE link_no = 'A-9'")
+hcols='(enrollment_id, kind, service_date, institution_code, institution_name, content)'
+out=$(as t_copy_b <<SQL
+COPY dvflag.health_record $hcols FROM STDIN WITH (FORMAT csv);
+$b1,medication,2024-05-01,1410000022,横浜中央薬局,"{""drug"": ""x""}"
+$b1,checkup,2024-06-01,,,"{""bmi"": 21}"
+\.
+SQL
+)
+ok $? "staff of B: COPY FROM STDIN of two health records of B's enrollment works" "$out"
+got=$(su_sql "SELECT string_agg(concat_ws(' ', kind, institution_name, content), ', ' ORDER BY service_date) FROM dvflag.health_record WHERE enrollment_id = $b1")
+[ "$got" = 'medication 横浜中央薬局 {"drug": "x"}, checkup {"bmi": 21}' ]
+ok $? "both are there, as loaded" "$got"
+out=$(as t_copy_b <<SQL
+COPY dvflag.health_record $hcols FROM STDIN WITH (FORMAT csv);
+$b1,medication,2024-07-01,1410000022,横浜中央薬局,{}
+$a9,medication,2024-07-01,1310000011,西新宿クリニック,{}
+\.
+SQL
+)
+[ "$(state "$out")" = 42501 ] && [ "$(su_sql "SELECT count(*) FROM dvflag.health_record WHERE service_date = '2024-07-01'")" = 0 ]
+ok $? "staff of B: a record of A's enrollment after one of B's is refused with 42501, and neither is there" "$out"
+out=$(as t_copy_b <<SQL
+COPY dvflag.health_record (id, enrollment_id, kind, service_date, content) FROM STDIN WITH (FORMAT csv);
+900,$b1,medication,2024-08-01,{}
+\.
+SQL
+)
+printf '%s\n' "$out" | grep -q "COPY into dvflag.health_record with its id column is a restore, and only a superuser restores"
+ok $? "staff of B: a COPY of health records with their ids (a restore's) is refused with 42501" "$out"
+out=$(as t_copy_clinic <<SQL
+COPY dvflag.health_record $hcols FROM STDIN WITH (FORMAT csv);
+$b1,medication,2024-09-01,,,{}
+\.
+SQL
+)
+[ "$(state "$out")" = 42501 ]; ok $? "a clinic: COPY into health_record is refused with 42501" "$out"
+out=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" 2>&1 <<SQL
+COPY dvflag.health_record (id, enrollment_id, kind, service_date, institution_code, institution_name, content) FROM STDIN;
+900	$a9	checkup	2020-02-02	\N	\N	{"restored": true}
+\.
+SQL
+)
+[ "$(su_sql "SELECT id || ' ' || (content->>'restored') FROM dvflag.health_record WHERE id = 900")" = "900 true" ]
+ok $? "a superuser's COPY with the ids is a restore: the row keeps its id" "$out"
+out=$(as t_copy_b <<'SQL'
+COPY dvflag.health_record TO STDOUT WITH (FORMAT csv);
+SQL
+)
+! printf '%s\n' "$out" | grep -q -e 西新宿 -e restored && [ "$(printf '%s\n' "$out" | grep -c .)" = 2 ]
+ok $? "staff of B: COPY health_record TO STDOUT gives B's two records and nothing of A" "$out"
 
 exit $failed

@@ -4,7 +4,7 @@
 # upgraded catalog is the same as a fresh install's, object by object.
 set -u
 . test/sh/tap.sh
-plan 17
+plan 18
 current=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" dvflag.control)
 old=dvflag_upgrade_old
 mid=dvflag_upgrade_mid
@@ -101,6 +101,19 @@ ok $? "sb_due_for_clearing lists what 1.2's audit held: when each SB was set, th
 q -d $v12 -c "SELECT dvflag.register_card('CARD-SB-AT-C-NEW-3', '131136', NULL, '1002', '00')" >/dev/null 2>&1
 [ "$(q -d $v12 -c "SELECT cards_seen FROM dvflag.sb_due_for_clearing() WHERE number = '1002'")" = 3 ]
 ok $? "a refusal after the update counts with those from before it"
+
+# the health records of 1.3 on the data of 1.2 (RULES.md §3a): loaded for
+# the enrollments 1.2 had, shown under the flags 1.2 set
+out=$(q -d $v12 -c "INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, institution_code, content)
+                     SELECT id, 'medication', acquired_on + 30, '1310000011', '{}' FROM dvflag.enrollment" \
+                -c "SELECT string_agg(format('%s %s %s', p.link_no, (SELECT count(*) FROM dvflag.portal_health('CARD-' || p.link_no)),
+                                             (SELECT string_agg(coalesce(h.institution_code, '-'), ' ')
+                                                FROM dvflag.clinic_health_by_card('CARD-' || p.link_no, true) h)), ', ' ORDER BY p.link_no)
+                      FROM dvflag.person p" 2>&1)
+expected="ND-AT-A 3 - - -, ND-AT-B 3 - - -, NO-FLAG 3 1310000011 1310000011 1310000011, SB-AT-B 3 1310000011 1310000011 1310000011, SB-AT-C 0 "
+[ "$out" = "$expected" ]
+ok $? "1.2 updated: health records of its enrollments load and show under its flags (none under SB at C, no code under ND)"
+[ "$out" = "$expected" ] || { echo "# expected: $expected"; echo "# got:      $out"; }
 
 # the catalog of the upgraded databases against a fresh install
 q -d $new -c "CREATE EXTENSION dvflag" >/dev/null

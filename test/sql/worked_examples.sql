@@ -60,6 +60,32 @@ SELECT e.flags,
           FROM dvflag.disaster_search(e.birth_date, kana => e.kana, insurer_name => '保険') q) AS disaster
   FROM example e ORDER BY e.row_no;
 
+-- §3a: health information, a medication record at each of A, B and C:
+-- the portal with the institution's name and code, the clinic (with the
+-- patient's consent) with the code at most, disaster mode despite SB
+RESET ROLE;
+\o /dev/null
+\i test/fixtures/health_records.sql
+\o
+SET ROLE regress_dvflag_portal;
+SELECT e.flags,
+       coalesce((SELECT string_agg(pg_temp.letter(h.insurer_no) || ' ' || h.institution_name || ' ' || h.institution_code,
+                                   ', ' ORDER BY h.service_date)
+                   FROM dvflag.portal_health('CARD-' || e.person) h), '- (no answer)') AS portal_health
+  FROM example e ORDER BY e.row_no;
+SET ROLE regress_dvflag_clinic;
+SELECT e.flags,
+       coalesce((SELECT string_agg(pg_temp.letter(h.insurer_no) || ' ' || coalesce(h.institution_name, '-') || ' '
+                                   || coalesce(h.institution_code, 'hidden'), ', ' ORDER BY h.service_date)
+                   FROM dvflag.clinic_health_by_card('CARD-' || e.person, true) h), '- (no answer)') AS clinic_health
+  FROM example e ORDER BY e.row_no;
+SET ROLE regress_dvflag_disaster;
+SELECT e.flags,
+       (SELECT string_agg(pg_temp.letter(h.insurer_no) || ' ' || coalesce(h.institution_name, '-') || ' '
+                          || coalesce(h.institution_code, 'hidden') || ' ' || (h.content->>'drug'), ', ' ORDER BY h.service_date)
+          FROM dvflag.disaster_health('131136', NULL, e.number, '00', true) h) AS disaster_health
+  FROM example e ORDER BY e.row_no;
+
 -- row 7: initial registration of a new card, for each person
 RESET ROLE;
 CREATE FUNCTION pg_temp.registration(person text, number text) RETURNS text LANGUAGE plpgsql AS $$
@@ -80,6 +106,9 @@ SET ROLE regress_dvflag_clinic;
 SELECT * FROM dvflag.portal_qualifications('CARD-NO-FLAG');
 SELECT * FROM dvflag.clinic_by_insurance_card('01130013', 'A1', '1005', '00');
 SELECT * FROM dvflag.enrollment;
+SELECT * FROM dvflag.clinic_health_by_card('CARD-NO-FLAG', false);
+SELECT * FROM dvflag.clinic_health_by_card('CARD-NO-FLAG', true, 'medical_fee');
+SELECT * FROM dvflag.health_record;
 SET ROLE regress_dvflag_disaster;
 SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', address => '大');
 SELECT * FROM dvflag.disaster_search('1970-05-05');
@@ -94,9 +123,11 @@ SET ROLE regress_dvflag_admin;
 SELECT dvflag.end_disaster(:disaster_id);
 SET ROLE regress_dvflag_disaster;
 SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', address => '新宿');
+SELECT * FROM dvflag.disaster_health('131136', NULL, '1005', '00', true);
 RESET ROLE;
 SELECT dvflag.audit_flush() AS flushed \gset
-SELECT action, count(*) FROM dvflag.audit WHERE action IN ('disaster_search', 'card_register_refused')
+SELECT action, count(*) FROM dvflag.audit
+ WHERE action IN ('disaster_search', 'card_register_refused', 'clinic_health_by_card', 'disaster_health')
  GROUP BY action ORDER BY action;
 
 -- clean up the cluster-wide roles (the extension's stay)

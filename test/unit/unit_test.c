@@ -54,6 +54,20 @@ E(int64_t id, int32_t acquired, int lost, int32_t lost_on, int nd, int sb)
 	return e;
 }
 
+/*
+ * RULES.md §4: a person who moved A (2010-2016) -> B (2016-2021) -> C
+ * (2021-, current), with ND and SB on the enrollment at the given insurer
+ * (0 A, 1 B, 2 C; -1 none).
+ */
+static void
+moved_abc(int nd_at, int sb_at, DvEnrollmentFacts e[3])
+{
+	int32_t		start[4] = {D(2010, 4, 1), D(2016, 4, 1), D(2021, 4, 1), 0};
+
+	for (int i = 0; i < 3; i++)
+		e[i] = E(i + 1, start[i], i < 2, start[i + 1], nd_at == i, sb_at == i);
+}
+
 int
 main(void)
 {
@@ -155,14 +169,14 @@ main(void)
 
 	/* ---- RULES.md §4, A -> B -> C ---- */
 	{
-		int32_t		a0 = D(2010, 4, 1), b0 = D(2016, 4, 1), c0 = D(2021, 4, 1);
-		DvEnrollmentFacts sb_b[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 0, 1), E(3, c0, 0, 0, 0, 0)};
-		DvEnrollmentFacts sb_c[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 0, 0), E(3, c0, 0, 0, 0, 1)};
-		DvEnrollmentFacts nd_b[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 1, 0), E(3, c0, 0, 0, 0, 0)};
-		DvEnrollmentFacts nd_a[3] = {E(1, a0, 1, b0, 1, 0), E(2, b0, 1, c0, 0, 0), E(3, c0, 0, 0, 0, 0)};
-		DvEnrollmentFacts none[3] = {E(1, a0, 1, b0, 0, 0), E(2, b0, 1, c0, 0, 0), E(3, c0, 0, 0, 0, 0)};
+		DvEnrollmentFacts sb_b[3], sb_c[3], nd_b[3], nd_a[3], none[3];
 		DvPersonState s;
 
+		moved_abc(-1, 1, sb_b);
+		moved_abc(-1, 2, sb_c);
+		moved_abc(1, -1, nd_b);
+		moved_abc(0, -1, nd_a);
+		moved_abc(-1, -1, none);
 		s = dv_person_state(sb_b, 3, false, 0);
 		ok(s.latest == 2 && !s.sb_eff && !s.nd_eff, "SB at B: SB_eff is false, C is latest");
 		ok(dv_card_paths_answer(s.sb_eff) && !dv_hide_address(s.nd_eff, s.sb_eff) &&
@@ -223,6 +237,90 @@ main(void)
 		s = dv_person_state(moved, 3, false, 2);
 		ok(!s.sb_eff, "an origin without SB carries nothing");
 	}
+
+	/* ---- §3a health information, on the worked examples of §4 ---- */
+	{
+		DvEnrollmentFacts sb_b[3], sb_c[3], nd_b[3], nd_a[3], nd_c[3], none[3];
+		DvPersonState s;
+		bool		hide;
+
+		moved_abc(-1, 1, sb_b);
+		moved_abc(-1, 2, sb_c);
+		moved_abc(1, -1, nd_b);
+		moved_abc(0, -1, nd_a);
+		moved_abc(2, -1, nd_c);
+		moved_abc(-1, -1, none);
+		s = dv_person_state(sb_b, 3, false, 0);
+		hide = dv_hide_address(s.nd_eff, s.sb_eff);
+		ok(dv_health_answers(DV_HEALTH_PORTAL, s.sb_eff) && dv_health_answers(DV_HEALTH_CLINIC, s.sb_eff) &&
+		   dv_health_answers(DV_HEALTH_DISASTER, s.sb_eff),
+		   "health, SB at B: records on the portal, the clinic and in disaster mode");
+		ok(dv_health_shows_institution_code(DV_HEALTH_CLINIC, hide) &&
+		   dv_health_shows_institution_code(DV_HEALTH_DISASTER, hide),
+		   "health, SB at B: the institution code shows off the portal (the address would)");
+
+		s = dv_person_state(sb_c, 3, false, 0);
+		hide = dv_hide_address(s.nd_eff, s.sb_eff);
+		ok(!dv_health_answers(DV_HEALTH_PORTAL, s.sb_eff), "health, SB at C: no record on the portal");
+		ok(!dv_health_answers(DV_HEALTH_CLINIC, s.sb_eff), "health, SB at C: no record at the clinic");
+		ok(dv_health_answers(DV_HEALTH_DISASTER, s.sb_eff),
+		   "health, SB at C: in disaster mode the records are shown (care comes first)");
+		ok(!dv_health_shows_institution_code(DV_HEALTH_DISASTER, hide),
+		   "health, SB at C: but without the institution code in disaster mode");
+
+		s = dv_person_state(nd_b, 3, false, 0);
+		hide = dv_hide_address(s.nd_eff, s.sb_eff);
+		ok(dv_health_answers(DV_HEALTH_PORTAL, s.sb_eff) && dv_health_answers(DV_HEALTH_CLINIC, s.sb_eff),
+		   "health, ND at B: records on the portal and at the clinic");
+		ok(dv_health_shows_institution_code(DV_HEALTH_PORTAL, hide) &&
+		   !dv_health_shows_institution_code(DV_HEALTH_CLINIC, hide) &&
+		   !dv_health_shows_institution_code(DV_HEALTH_DISASTER, hide),
+		   "health, ND at B: the code on the portal only, hidden at the clinic and in disaster mode");
+
+		s = dv_person_state(nd_a, 3, false, 0);
+		ok(!dv_health_shows_institution_code(DV_HEALTH_CLINIC, dv_hide_address(s.nd_eff, s.sb_eff)),
+		   "health, ND at A lost long ago: still hides the code at the clinic");
+		s = dv_person_state(nd_c, 3, false, 0);
+		ok(!dv_health_shows_institution_code(DV_HEALTH_CLINIC, dv_hide_address(s.nd_eff, s.sb_eff)) &&
+		   dv_health_answers(DV_HEALTH_CLINIC, s.sb_eff),
+		   "health, ND at C (the latest): records at the clinic, the code hidden");
+		s = dv_person_state(none, 3, true, 0);
+		ok(!dv_health_shows_institution_code(DV_HEALTH_CLINIC, dv_hide_address(s.nd_eff, s.sb_eff)),
+		   "health, ND of a purged enrollment: still hides the code");
+
+		s = dv_person_state(none, 3, false, 0);
+		hide = dv_hide_address(s.nd_eff, s.sb_eff);
+		ok(dv_health_shows_institution_code(DV_HEALTH_CLINIC, hide) &&
+		   dv_health_shows_institution_code(DV_HEALTH_DISASTER, hide) &&
+		   dv_health_shows_institution_code(DV_HEALTH_PORTAL, hide),
+		   "health, no flags: the code shows everywhere");
+	}
+	ok(dv_health_shows_institution_name(DV_HEALTH_PORTAL) && !dv_health_shows_institution_name(DV_HEALTH_CLINIC) &&
+	   !dv_health_shows_institution_name(DV_HEALTH_DISASTER),
+	   "health: the institution's name on the portal only");
+	ok(dv_health_shows_institution_code(DV_HEALTH_PORTAL, true),
+	   "health: on the portal the code shows while ND_eff holds (as the address does there)");
+	ok(dv_health_kind_served(DV_HEALTH_PORTAL, DV_HEALTH_MEDICAL_FEE) &&
+	   !dv_health_kind_served(DV_HEALTH_CLINIC, DV_HEALTH_MEDICAL_FEE) &&
+	   !dv_health_kind_served(DV_HEALTH_DISASTER, DV_HEALTH_MEDICAL_FEE),
+	   "health: medical-fee notices on the portal only");
+	ok(dv_health_kind_served(DV_HEALTH_CLINIC, DV_HEALTH_MEDICATION) &&
+	   dv_health_kind_served(DV_HEALTH_CLINIC, DV_HEALTH_CHECKUP) &&
+	   dv_health_kind_served(DV_HEALTH_DISASTER, DV_HEALTH_MEDICATION) &&
+	   dv_health_kind_served(DV_HEALTH_DISASTER, DV_HEALTH_CHECKUP) &&
+	   dv_health_kind_served(DV_HEALTH_PORTAL, DV_HEALTH_MEDICATION) &&
+	   dv_health_kind_served(DV_HEALTH_PORTAL, DV_HEALTH_CHECKUP),
+	   "health: medication and checkups on every path");
+	ok(dv_health_needs_consent(DV_HEALTH_CLINIC) && dv_health_needs_consent(DV_HEALTH_DISASTER) &&
+	   !dv_health_needs_consent(DV_HEALTH_PORTAL),
+	   "health: the clinic and disaster mode need the patient's consent, the portal does not");
+	ok(dv_health_audited(DV_HEALTH_CLINIC) && dv_health_audited(DV_HEALTH_DISASTER) &&
+	   !dv_health_audited(DV_HEALTH_PORTAL),
+	   "health: every clinic and disaster read is audited");
+	ok(strcmp(dv_health_kind_names[DV_HEALTH_MEDICATION], "medication") == 0 &&
+	   strcmp(dv_health_kind_names[DV_HEALTH_CHECKUP], "checkup") == 0 &&
+	   strcmp(dv_health_kind_names[DV_HEALTH_MEDICAL_FEE], "medical_fee") == 0,
+	   "health: the kinds as the table spells them");
 
 	/* ---- current qualification, fragments ---- */
 	ok(dv_enrollment_is_current(D(2020, 1, 1), 0, 0, D(2026, 1, 1)), "open enrollment is current");
