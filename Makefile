@@ -5,7 +5,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).
 
 MODULE_big = dvflag
 OBJS = src/dvflag.o src/args.o src/copy.o src/guard.o src/fold.o src/checkdigit.o src/rules.o \
-       src/spi_util.o src/store.o src/audit.o src/durable.o src/person.o src/scope.o \
+       src/spi_util.o src/store.o src/audit.o src/durable.o src/spool.o src/person.o src/scope.o \
        src/flags.o src/cards.o src/sb_clearing.o src/paths.o src/disasters.o \
        src/provision.o src/inquiry.o src/purge.o src/health.o
 

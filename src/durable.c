@@ -48,6 +48,7 @@
 #include "pgstat.h"
 #include "port/atomics.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/dsm.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -117,13 +118,20 @@ typedef struct DvQueueSlot
 #define DV_GATHER 10
 #define DV_WAKE_AT (DV_ASYNC_SLOTS / 4)
 
-typedef struct DvAsyncRow
+/* A queued row as it is spooled (spool.c): up to the end of its data. */
+typedef struct DvRowImage
 {
-	pg_atomic_uint32 state;		/* DV_SLOT_* */
 	Oid			dboid;
 	TimestampTz at;
 	int32		offset[DV_ASYNC_FIELDS];	/* into data; -1 for NULL */
 	char		data[DV_ASYNC_ROW];
+} DvRowImage;
+
+typedef struct DvAsyncRow
+{
+	pg_atomic_uint32 state;		/* DV_SLOT_* */
+	int			spool_slot;		/* for dv_spool_written() */
+	DvRowImage	img;
 } DvAsyncRow;
 
 typedef struct DvWriterQueue
@@ -134,6 +142,7 @@ typedef struct DvWriterQueue
 	pg_atomic_uint32 queued;	/* rows ready or being written */
 	pg_atomic_uint32 writer_sleeps; /* 1 while the writer waits with nothing to write */
 	pg_atomic_uint64 rows_lost; /* rows the writer failed to insert since start */
+	Oid			connecting;		/* the database a writer was connecting to */
 	DvAsyncRow rows[DV_ASYNC_SLOTS];
 } DvWriterQueue;
 
@@ -324,20 +333,26 @@ dv_audit_enqueue(const char *const fields[DV_ASYNC_FIELDS], TimestampTz at)
 	{
 		DvAsyncRow *row = &queue->rows[(start + k) % DV_ASYNC_SLOTS];
 		uint32		expected = DV_SLOT_FREE;
-		char	   *p = row->data;
+		char	   *p = row->img.data;
 
 		if (!pg_atomic_compare_exchange_u32(&row->state, &expected, DV_SLOT_FILLING))
 			continue;
-		row->dboid = MyDatabaseId;
-		row->at = at;
+		row->img.dboid = MyDatabaseId;
+		row->img.at = at;
 		for (int i = 0; i < DV_ASYNC_FIELDS; i++)
 		{
-			row->offset[i] = -1;
+			row->img.offset[i] = -1;
 			if (fields[i] == NULL)
 				continue;
-			row->offset[i] = p - row->data;
+			row->img.offset[i] = p - row->img.data;
 			strcpy(p, fields[i]);
 			p += strlen(fields[i]) + 1;
+		}
+		/* on disk before it is queued: a crash of the server loses nothing */
+		if (!dv_spool_append(&row->img, offsetof(DvRowImage, data) + (p - row->img.data), &row->spool_slot))
+		{
+			pg_atomic_write_u32(&row->state, DV_SLOT_FREE);
+			return false;
 		}
 		pg_write_barrier();
 		pg_atomic_write_u32(&row->state, DV_SLOT_READY);
@@ -358,7 +373,7 @@ rows_pending(Oid dboid)
 	{
 		uint32		state = pg_atomic_read_u32(&queue->rows[i].state);
 
-		if ((state == DV_SLOT_READY || state == DV_SLOT_TAKEN) && queue->rows[i].dboid == dboid)
+		if ((state == DV_SLOT_READY || state == DV_SLOT_TAKEN) && queue->rows[i].img.dboid == dboid)
 			return true;
 	}
 	return false;
@@ -627,7 +642,7 @@ ready_row(Oid dboid)
 		if (pg_atomic_read_u32(&queue->rows[i].state) != DV_SLOT_READY)
 			continue;
 		pg_read_barrier();
-		if (!OidIsValid(dboid) || queue->rows[i].dboid == dboid)
+		if (!OidIsValid(dboid) || queue->rows[i].img.dboid == dboid)
 			return i;
 	}
 	return -1;
@@ -646,10 +661,114 @@ field_array(int *taken, int n, int f)
 	{
 		DvAsyncRow *row = &queue->rows[taken[k]];
 
-		nulls[k] = row->offset[f] < 0;
-		items[k] = nulls[k] ? (Datum) 0 : CStringGetTextDatum(row->data + row->offset[f]);
+		nulls[k] = row->img.offset[f] < 0;
+		items[k] = nulls[k] ? (Datum) 0 : CStringGetTextDatum(row->img.data + row->img.offset[f]);
 	}
 	return PointerGetDatum(construct_md_array(items, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* The taken rows are in the table, or counted lost: free their slots. */
+static void
+release_rows(const int *taken, int n)
+{
+	uint32		written[3] = {0, 0, 0};
+
+	for (int k = 0; k < n; k++)
+	{
+		written[queue->rows[taken[k]].spool_slot]++;
+		pg_atomic_write_u32(&queue->rows[taken[k]].state, DV_SLOT_FREE);
+	}
+	for (int slot = 0; slot < 3; slot++)
+		dv_spool_written(slot, written[slot]);
+	pg_atomic_fetch_sub_u32(&queue->queued, n);
+}
+
+/* Take up to max of the ready rows of a database; their slots into taken. */
+static int
+take_rows_of(Oid dboid, int *taken, int max)
+{
+	int			n = 0;
+
+	for (int i = 0; i < DV_ASYNC_SLOTS && n < max; i++)
+	{
+		uint32		expected = DV_SLOT_READY;
+
+		if (queue->rows[i].img.dboid == dboid &&
+			pg_atomic_compare_exchange_u32(&queue->rows[i].state, &expected, DV_SLOT_TAKEN))
+			taken[n++] = i;
+	}
+	return n;
+}
+
+/*
+ * The rows of a database the last writer could not connect to (dropped, or
+ * closed to connections): counted lost, or no writer would ever get past
+ * them.  Their events are in the server log.
+ */
+static void
+drop_rows_of(Oid dboid)
+{
+	int			taken[DV_ASYNC_SLOTS];
+	int			n = take_rows_of(dboid, taken, DV_ASYNC_SLOTS);
+
+	if (n == 0)
+		return;
+	pg_atomic_fetch_add_u64(&queue->rows_lost, n);
+	release_rows(taken, n);
+	ereport(WARNING,
+			(errmsg("dvflag audit writer: %d audit rows of database %u were not written", n, dboid),
+			 errdetail("The writer could not connect to the database."),
+			 errhint("Their events are in the server log (\"dvflag audit:\"); check() reports them.")));
+}
+
+/*
+ * Queue the rows the server's last run left in the spool, as many as there
+ * are free slots; the insert skips those already in the table.
+ */
+static void
+recover_rows(void)
+{
+	static DvRowImage img;
+
+	while (dv_spool_recovering())
+	{
+		uint32		len;
+		int			free = -1;
+		bool		whole = true;
+		Size		used;
+
+		for (int i = 0; i < DV_ASYNC_SLOTS && free < 0; i++)
+		{
+			uint32		expected = DV_SLOT_FREE;
+
+			if (pg_atomic_compare_exchange_u32(&queue->rows[i].state, &expected, DV_SLOT_FILLING))
+				free = i;
+		}
+		if (free < 0)
+			return;
+		if (!dv_spool_recover_next(&img, sizeof(img), &len) || len < offsetof(DvRowImage, data))
+		{
+			pg_atomic_write_u32(&queue->rows[free].state, DV_SLOT_FREE);
+			continue;
+		}
+		/* every field inside the record and ended */
+		used = len - offsetof(DvRowImage, data);
+		for (int f = 0; f < DV_ASYNC_FIELDS; f++)
+			if (img.offset[f] >= 0 &&
+				((Size) img.offset[f] >= used || memchr(img.data + img.offset[f], '\0', used - img.offset[f]) == NULL))
+				whole = false;
+		if (!whole || !OidIsValid(img.dboid))
+		{
+			pg_atomic_write_u32(&queue->rows[free].state, DV_SLOT_FREE);
+			continue;
+		}
+		memcpy(&queue->rows[free].img, &img, len);
+		queue->rows[free].spool_slot = DV_SPOOL_RECOVERED;
+		dv_spool_recovered_queued();
+		pg_atomic_fetch_add_u32(&queue->queued, 1);
+		pg_write_barrier();
+		pg_atomic_write_u32(&queue->rows[free].state, DV_SLOT_READY);
+	}
 }
 
 /*
@@ -661,45 +780,52 @@ static void
 serve_rows(Oid dboid)
 {
 	int			taken[DV_BATCH];
-	int			n = 0;
+	int			n = take_rows_of(dboid, taken, DV_BATCH);
 	MemoryContext cxt = CurrentMemoryContext;
 
-	for (int i = 0; i < DV_ASYNC_SLOTS && n < DV_BATCH; i++)
-	{
-		uint32		expected = DV_SLOT_READY;
-
-		if (queue->rows[i].dboid == dboid &&
-			pg_atomic_compare_exchange_u32(&queue->rows[i].state, &expected, DV_SLOT_TAKEN))
-			taken[n++] = i;
-	}
 	if (n == 0)
 		return;
 	PG_TRY();
 	{
-		Datum		values[DV_ASYNC_FIELDS + 1];
-		Oid			types[DV_ASYNC_FIELDS + 1] = {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+		Datum		values[DV_ASYNC_FIELDS + 2];
+		Oid			types[DV_ASYNC_FIELDS + 2] = {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID};
 		Datum	   *ats;
+		Datum	   *recovered;
 
 		enable_timeout_after(STATEMENT_TIMEOUT, DV_WORKER_TIMEOUT);
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		ats = palloc(sizeof(Datum) * n);
 		for (int k = 0; k < n; k++)
-			ats[k] = TimestampTzGetDatum(queue->rows[taken[k]].at);
+			ats[k] = TimestampTzGetDatum(queue->rows[taken[k]].img.at);
 		values[0] = PointerGetDatum(construct_array(ats, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		for (int f = 0; f < DV_ASYNC_FIELDS; f++)
 			values[f + 1] = field_array(taken, n, f);
+		recovered = palloc(sizeof(Datum) * n);
+		for (int k = 0; k < n; k++)
+			recovered[k] = BoolGetDatum(queue->rows[taken[k]].spool_slot == DV_SPOOL_RECOVERED);
+		values[DV_ASYNC_FIELDS + 1] = PointerGetDatum(construct_array(recovered, n, BOOLOID, 1, true, TYPALIGN_CHAR));
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "dvflag audit writer: SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pgstat_report_activity(STATE_RUNNING, "dvflag: writing audit rows");
+		/*
+		 * A row recovered from the spool may have been written before the
+		 * crash: then its event, at its time, is in the table already.
+		 */
 		if (SPI_execute_with_args("INSERT INTO dvflag.audit (at, actor, client, action, target, detail)"
 								  " SELECT u.at, u.actor, u.client, u.action, u.target, u.detail::pg_catalog.jsonb"
 								  "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
-								  "                   pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6))"
-								  "        AS u(at, actor, client, action, target, detail)",
-								  DV_ASYNC_FIELDS + 1, types, values, NULL, false, 0) != SPI_OK_INSERT)
+								  "                   pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6),"
+								  "                   pg_catalog.unnest($7))"
+								  "        AS u(at, actor, client, action, target, detail, recovered)"
+								  "  WHERE NOT u.recovered OR NOT EXISTS"
+								  "        (SELECT FROM dvflag.audit a WHERE a.at OPERATOR(pg_catalog.=) u.at"
+								  "            AND a.action OPERATOR(pg_catalog.=) u.action"
+								  "            AND (a.detail OPERATOR(pg_catalog.->>) 'event') OPERATOR(pg_catalog.=)"
+								  "                (u.detail::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'event'))",
+								  DV_ASYNC_FIELDS + 2, types, values, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "dvflag audit writer: the insert failed");
 		SPI_finish();
 		PopActiveSnapshot();
@@ -721,9 +847,7 @@ serve_rows(Oid dboid)
 				 errdetail("Their events are in the server log (\"dvflag audit:\"); check() reports them.")));
 	}
 	PG_END_TRY();
-	for (int k = 0; k < n; k++)
-		pg_atomic_write_u32(&queue->rows[taken[k]].state, DV_SLOT_FREE);
-	pg_atomic_fetch_sub_u32(&queue->queued, n);
+	release_rows(taken, n);
 }
 
 /*
@@ -740,6 +864,7 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 	TimestampTz idle_since = GetCurrentTimestamp();
 
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	CurrentResourceOwner = ResourceOwnerCreate(NULL, "dvflag audit writer");
 	/*
@@ -756,11 +881,16 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 	{
 		uint32		expected = DV_SLOT_TAKEN;
 
-		if (pg_atomic_compare_exchange_u32(&queue->rows[i].state, &expected, DV_SLOT_FREE))
+		if (pg_atomic_compare_exchange_u32(&queue->rows[i].state, &expected, DV_SLOT_TAKEN))
 		{
 			pg_atomic_fetch_add_u64(&queue->rows_lost, 1);
-			pg_atomic_fetch_sub_u32(&queue->queued, 1);
+			release_rows(&i, 1);
 		}
+	}
+	if (OidIsValid(queue->connecting))
+	{
+		drop_rows_of(queue->connecting);
+		queue->connecting = InvalidOid;
 	}
 	before_shmem_exit(writer_gone, (Datum) 0);
 	pg_atomic_write_u32(&queue->writer_procno, MyProc->pgprocno + 1);
@@ -773,14 +903,24 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		recover_rows();
+		dv_spool_maintain();
 		i = ready_slot(connected);
 		r = ready_row(connected);
 		if (i >= 0 || r >= 0)
 		{
 			if (!OidIsValid(connected))
 			{
-				connected = i >= 0 ? queue->slots[i].dboid : queue->rows[r].dboid;
+				connected = i >= 0 ? queue->slots[i].dboid : queue->rows[r].img.dboid;
+				/* a FATAL here leaves the database for the next writer to skip */
+				queue->connecting = connected;
 				BackgroundWorkerInitializeConnectionByOid(connected, BOOTSTRAP_SUPERUSERID, 0);
+				queue->connecting = InvalidOid;
 			}
 			if (i >= 0)
 				serve_slot(i);
@@ -823,7 +963,7 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 static Size
 queue_size(void)
 {
-	return sizeof(DvWriterQueue);
+	return MAXALIGN(sizeof(DvWriterQueue)) + dv_spool_shmem_size();
 }
 
 static void
@@ -832,6 +972,7 @@ queue_request(void)
 	if (prev_shmem_request)
 		prev_shmem_request();
 	RequestAddinShmemSpace(queue_size());
+	dv_spool_request();
 }
 
 static void
@@ -852,9 +993,11 @@ queue_startup(void)
 		pg_atomic_init_u32(&queue->queued, 0);
 		pg_atomic_init_u32(&queue->writer_sleeps, 0);
 		pg_atomic_init_u64(&queue->rows_lost, 0);
+		queue->connecting = InvalidOid;
 		for (int i = 0; i < DV_ASYNC_SLOTS; i++)
 			pg_atomic_init_u32(&queue->rows[i].state, DV_SLOT_FREE);
 	}
+	dv_spool_startup((char *) queue + MAXALIGN(sizeof(DvWriterQueue)), found);
 	LWLockRelease(AddinShmemInitLock);
 }
 

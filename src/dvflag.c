@@ -119,6 +119,12 @@ _PG_init(void)
 							 "they hold rows unless a superuser sets this, with SET LOCAL, for the transaction that "
 							 "drops. The drop is then written to the server log.",
 							 &dv_allow_drop, false, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("dvflag.audit_spool_size",
+							"Size at which the audit writer starts a new spool file of queued audit rows.",
+							"The rows of audited reads wait in a spool file in the data directory until the "
+							"writer has them in dvflag.audit; a file is removed once all its rows are in.",
+							&dv_audit_spool_size, 16 * 1024, 8, INT_MAX / 2, PGC_SIGHUP, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("dvflag");
 	dv_store_init();
 

@@ -110,6 +110,7 @@ extern void dv_on_behalf(const DvBehalf *b, void (*fn) (void *arg), void *arg);
 
 /* guard.c: refuse a DROP of dvflag that would lose the audit (dvflag.allow_drop). */
 extern bool dv_allow_drop;
+extern int	dv_audit_spool_size;	/* kB */
 extern void dv_guard_drop(Node *parsetree);
 
 /* copy.c: install the COPY hook (from _PG_init). */
@@ -206,6 +207,18 @@ extern void dv_audit_durable(const char *const fields[DV_DURABLE_FIELDS]);
 extern bool dv_audit_enqueue(const char *const fields[5], TimestampTz at);
 /* The reserved audit writer and its queue, when preloaded (from _PG_init). */
 extern void dv_durable_init(void);
+
+/* spool.c: the queued rows on disk, until the writer has them in the table. */
+#define DV_SPOOL_RECOVERED 2	/* the slot of rows the last run left */
+extern Size dv_spool_shmem_size(void);
+extern void dv_spool_request(void);
+extern void dv_spool_startup(void *mem, bool found);
+extern bool dv_spool_append(const void *payload, uint32 len, int *slot);
+extern void dv_spool_written(int slot, uint32 n);
+extern void dv_spool_maintain(void);
+extern bool dv_spool_recovering(void);
+extern bool dv_spool_recover_next(void *payload, uint32 cap, uint32 *len);
+extern void dv_spool_recovered_queued(void);
 extern void dv_json_field_text(StringInfo buf, const char *key,
 							   const char *value);
 extern void dv_json_field_raw(StringInfo buf, const char *key,

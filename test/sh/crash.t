@@ -7,13 +7,10 @@
 set -u
 cd "$(dirname "$0")/../.."
 . test/sh/tap.sh
+. test/sh/server.sh
 plan 6
 
-[ -n "${DVFLAG_PGDATA:-}" ] || skip_rest "not under tools/cluster (no DVFLAG_PGDATA)"
-datadir=$(q -d postgres -c "SHOW data_directory" 2>/dev/null)
-[ "$datadir" = "$DVFLAG_PGDATA" ] || skip_rest "the server of PGHOST is not the cluster of DVFLAG_PGDATA"
-os_owner=$(stat -c %U "$datadir")
-as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u "$os_owner" -- "$@"; else "$@"; fi; }
+server_check
 db=dvflag_crash
 tmp=$(mktemp -d)
 trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
@@ -43,33 +40,14 @@ load_batch() {
 loader=$!
 for _ in $(seq 1 100); do [ "$(wc -l < "$tmp/committed")" -ge 5 ] && break; sleep 0.1; done
 sleep 0.3
-pid=$(head -1 "$datadir/postmaster.pid")
-backends=$(pgrep -P "$pid")
-kill -9 "$pid" $backends 2>/dev/null
+server_kill
 wait $loader 2>/dev/null
 committed=$(wc -l < "$tmp/committed")
 [ "$committed" -ge 5 ]
 ok $? "kill -9 of the postmaster and its backends in the middle of the load ($committed batches acknowledged)"
 
-# restart: crash recovery.  A killed postmaster whose parent does not reap
-# it (a container without an init) stays a zombie, and its lock files (the
-# data directory's and the socket's) then look taken: remove those of the
-# killed postmaster once it and its backends are dead or zombies.
-for p in "$pid" $backends; do
-  for _ in $(seq 1 50); do
-    alive=$(ps -o stat= -p "$p" 2>/dev/null | grep -v Z)
-    [ -z "$alive" ] && break
-    sleep 0.1
-  done
-done
-for lock in "$datadir/postmaster.pid" "${PGHOST:-/tmp}"/.s.PGSQL.*.lock; do
-  [ -f "$lock" ] || continue
-  lpid=$(head -1 "$lock")
-  if [ "$lpid" = "$pid" ]; then rm -f "$lock"; fi
-done
-as_owner pg_ctl -D "$DVFLAG_PGDATA" -l "$DVFLAG_SERVER_LOG" -w -t 120 start > "$tmp/start.out" 2>&1
-for _ in $(seq 1 100); do q -d postgres -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
-q -d postgres -c "SELECT 1" >/dev/null 2>&1
+# restart: crash recovery
+server_start "$tmp/start.out"
 rc=$?
 ok $rc "the server comes back through crash recovery"
 [ $rc = 0 ] || { sed 's/^/# /' "$tmp/start.out"; skip_rest "no server"; }
