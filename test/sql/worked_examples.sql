@@ -7,7 +7,9 @@
 CREATE EXTENSION dvflag;
 \set QUIET on
 \o /dev/null
-\i test/fixtures/worked_examples.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set fixture :abs_srcdir '/fixtures/worked_examples.sql'
+\i :fixture
 \o
 \set QUIET off
 CREATE ROLE regress_dvflag_portal IN ROLE dvflag_portal;
