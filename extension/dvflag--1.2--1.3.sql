@@ -302,4 +302,36 @@ ALTER FUNCTION dvflag.portal_self_info(text, text) SECURITY INVOKER RESET ALL;
 ALTER FUNCTION dvflag.clinic_by_card(text) SECURITY INVOKER RESET ALL;
 ALTER FUNCTION dvflag.clinic_by_insurance_card(text, text, text, text) SECURITY INVOKER RESET ALL;
 ALTER FUNCTION dvflag.portal_exchange_history(text, text) SECURITY INVOKER RESET ALL;
-ALTER FUNCTION dvflag.disaster_search(date, text, text, text, text, smallint) SECURITY INVOKER RESET ALL;
+
+-- sex is integer on every function that takes it: 1.2's smallint made
+-- sex => 2, or an int parameter, fail with 42883 ("function does not
+-- exist").  The functions are dropped and created again with their grants;
+-- their C symbols carry 1.3 and read an int4, while 1.2's symbols keep
+-- reading a smallint for a database not yet updated.  disaster_search is a
+-- read path with no definer rights and no settings, like the others.
+DROP FUNCTION dvflag.disaster_search(date, text, text, text, text, smallint);
+CREATE FUNCTION dvflag.disaster_search(birth_date date, name text DEFAULT NULL,
+                                       kana text DEFAULT NULL, address text DEFAULT NULL,
+                                       insurer_name text DEFAULT NULL, sex integer DEFAULT NULL)
+  RETURNS SETOF dvflag.qualification
+  AS 'MODULE_PATHNAME', 'dvflag_disaster_search_1_3'
+  LANGUAGE C VOLATILE ROWS 5;
+REVOKE ALL ON FUNCTION dvflag.disaster_search(date, text, text, text, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.disaster_search(date, text, text, text, text, integer) TO dvflag_disaster;
+DROP FUNCTION dvflag.inquiry_without_my_number(text, date, smallint, text, text, text, daterange, daterange);
+CREATE FUNCTION dvflag.inquiry_without_my_number(kana text, birth_date date, sex integer,
+                                                 institution text, department text, inquirer text,
+                                                 acquired_between daterange DEFAULT NULL,
+                                                 lost_between daterange DEFAULT NULL)
+  RETURNS TABLE (status text, candidates integer, link_no text, protected boolean,
+                 insurer_no text, insurer_name text, symbol text, number text, branch text,
+                 acquired_on date, lost_on date, name text, kana text, sex smallint,
+                 birth_date date, address text, postcode text)
+  AS 'MODULE_PATHNAME', 'dvflag_inquiry_without_my_number_1_3'
+  LANGUAGE C VOLATILE SECURITY INVOKER ROWS 1
+  SET search_path = pg_catalog, pg_temp SET jit = off;
+REVOKE ALL ON FUNCTION dvflag.inquiry_without_my_number(text, date, integer, text, text, text,
+                                                        daterange, daterange) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.inquiry_without_my_number(text, date, integer, text, text, text,
+                                                           daterange, daterange)
+  TO dvflag_insurer;

@@ -140,6 +140,19 @@ extern void dv_check_insurer_no_arg(const char *insurer_no);
 /* Validate a branch argument (two digits). */
 extern void dv_check_branch_arg(const char *branch);
 
+/*
+ * How a function reads its sex argument: integer from 1.3 on, smallint for
+ * a 1.2 database's functions, which 1.2's C symbols still serve.
+ */
+typedef enum DvSexArg
+{
+	DV_SEX_INT2,
+	DV_SEX_INT4
+} DvSexArg;
+
+/* Sex argument n (not NULL): 0, 1, 2 or 9, else 22023 with a hint. */
+extern int32 dv_sex_arg(FunctionCallInfo fcinfo, int n, DvSexArg type, bool optional);
+
 /* s folded (fold.c) as a palloc'd C string; its length in *len if wanted. */
 extern char *dv_fold_cstring(const char *s, size_t *len);
 

@@ -36,7 +36,7 @@ FROM (VALUES
   ('portal_self_info', 'card_serial text, principal_link_no text'),
   ('clinic_by_card', 'card_serial text'),
   ('clinic_by_insurance_card', 'insurer_no text, symbol text, number text, branch text'),
-  ('disaster_search', 'birth_date date, name text, kana text, address text, insurer_name text, sex smallint'),
+  ('disaster_search', 'birth_date date, name text, kana text, address text, insurer_name text, sex integer'),
   ('register_card', 'card_serial text, insurer_no text, symbol text, number text, branch text'),
   ('stop_card', 'card_serial text, reason text'),
   ('set_proxy', 'card_serial text, agent_link_no text'),
@@ -57,7 +57,7 @@ FROM (VALUES
   ('mark_record', 'record_id bigint, reason text'),
   ('mark_person_records', 'link_no text, reason text'),
   ('portal_exchange_history', 'card_serial text, principal_link_no text'),
-  ('inquiry_without_my_number', 'kana text, birth_date date, sex smallint, institution text, department text, inquirer text, acquired_between daterange, lost_between daterange'),
+  ('inquiry_without_my_number', 'kana text, birth_date date, sex integer, institution text, department text, inquirer text, acquired_between daterange, lost_between daterange'),
   -- 1.2
   ('sb_due_for_clearing', ''),
   -- 1.3

@@ -48,7 +48,7 @@ SELECT p.proname::text AS fn,
                                         CASE format_type(t, NULL)
                                           WHEN 'date' THEN '2000-01-01'
                                           WHEN 'timestamp with time zone' THEN '2000-01-01'
-                                          WHEN 'smallint' THEN '1' WHEN 'bigint' THEN '1'
+                                          WHEN 'smallint' THEN '1' WHEN 'integer' THEN '1' WHEN 'bigint' THEN '1'
                                           WHEN 'boolean' THEN 'true'
                                           WHEN 'jsonb' THEN '{}'
                                           WHEN 'daterange' THEN '[2000-01-01,2001-01-01)'
