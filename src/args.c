@@ -50,12 +50,14 @@ dv_required_text_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 	if (PG_ARGISNULL(n))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be NULL", argname)));
+				 errmsg("%s must not be NULL", argname),
+				 errhint("Only the arguments that docs/API.md marks optional may be NULL.")));
 	s = text_to_cstring(PG_GETARG_TEXT_PP(n));
 	if (dv_text_is_blank(s))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be empty", argname)));
+				 errmsg("%s must not be empty", argname),
+				 errhint("White space alone does not count: give the %s itself.", argname)));
 	return s;
 }
 

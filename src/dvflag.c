@@ -227,7 +227,8 @@ dv_refuse_in_restricted_operation(const char *what)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot call %s within a security-restricted operation", what),
 				 errdetail("Index expressions, ANALYZE, VACUUM and materialized views run code "
-						   "with another role's rights; dvflag changes nothing from there.")));
+						   "with another role's rights; dvflag changes nothing from there."),
+				 errhint("Call it directly, not from an index expression, a materialized view or a function that ANALYZE or VACUUM runs.")));
 }
 
 char *

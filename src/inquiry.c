@@ -87,7 +87,8 @@ inquiry(FunctionCallInfo fcinfo, DvSexArg sex_type)
 	if (folded_len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("kana must not be empty")));
+				 errmsg("kana must not be empty"),
+				 errhint("Give the kana of the inquiry, e.g. 'ヤマダ ハナコ'.")));
 	InitMaterializedSRF(fcinfo, 0);
 	dv_audit_require_log();
 

@@ -95,11 +95,13 @@ card_person(FunctionCallInfo fcinfo, bool portal)
 	if (card_serial == NULL || dv_text_is_blank(card_serial))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("card_serial must not be NULL or empty")));
+				 errmsg("card_serial must not be NULL or empty"),
+				 errhint("Give the serial of the card's certificate.")));
 	if (principal != NULL && dv_text_is_blank(principal))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("principal_link_no must be NULL or not empty")));
+				 errmsg("principal_link_no must be NULL or not empty"),
+				 errhint("Pass NULL for the card holder's own records, or the principal's link_no when acting as their proxy.")));
 	person = dv_active_card_holder(card_serial);
 	if (person == NULL || principal == NULL)
 		return person;
@@ -279,7 +281,8 @@ folded_name(FunctionCallInfo fcinfo, int n, const char *argname)
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be empty", argname)));
+				 errmsg("%s must not be empty", argname),
+				 errhint("Give the %s in full, or NULL.", argname)));
 	return folded;
 }
 
@@ -378,7 +381,8 @@ disaster_search(FunctionCallInfo fcinfo, int variant)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("birth_date is required for a disaster search")));
+				 errmsg("birth_date is required for a disaster search"),
+				 errhint("A disaster search needs the birth date, the name or the kana, and a fragment of the address or of the insurer's name.")));
 	name = folded_name(fcinfo, 1, "name");
 	kana = folded_name(fcinfo, 2, "kana");
 	if (name == NULL && kana == NULL)
@@ -403,7 +407,8 @@ disaster_search(FunctionCallInfo fcinfo, int variant)
 		audit_search(fcinfo, DV_AUDIT_LOG, "no_disaster", -1, sex);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_NO_DISASTER),
-				 errmsg("disaster-mode search is available only while a disaster is declared")));
+				 errmsg("disaster-mode search is available only while a disaster is declared"),
+				 errhint("dvflag_admin declares one with dvflag.declare_disaster(starts, ends, note).")));
 	}
 
 	n = dv_enrollments_by_birth(PG_GETARG_DATEADT(0), kana != NULL, kana ? kana : name, &rows);

@@ -61,6 +61,9 @@ SELECT e.flags,
        (SELECT string_agg(pg_temp.letter(q.insurer_no) || ' ' || coalesce(q.address, 'hidden'), ', ' ORDER BY q.acquired_on)
           FROM dvflag.disaster_search(e.birth_date, kana => e.kana, insurer_name => '保険') q) AS disaster
   FROM example e ORDER BY e.row_no;
+-- sex is an integer (1.3): a literal, as a driver's int parameter would be
+SELECT count(*) AS women_found FROM dvflag.disaster_search('1990-07-01', kana => 'サトウ ミサキ',
+                                                           insurer_name => '保険', sex => 2);
 
 -- row 7: initial registration of a new card, for each person
 RESET ROLE;
@@ -96,6 +99,12 @@ SET ROLE regress_dvflag_admin;
 SELECT dvflag.end_disaster(:disaster_id);
 SET ROLE regress_dvflag_disaster;
 SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', address => '新宿');
+SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => 3);
+SET ROLE regress_dvflag_admin;
+SELECT dvflag.end_disaster(-1);
+SELECT dvflag.declare_disaster(now(), now() - interval '1 hour', 'ends before it starts');
+SET ROLE regress_dvflag_portal;
+SELECT dvflag.register_card('CARD-NO-FLAG', '131136', NULL, '1001', '00');
 RESET ROLE;
 SELECT dvflag.audit_flush() AS flushed \gset
 SELECT action, count(*) FROM dvflag.audit WHERE action IN ('disaster_search', 'card_register_refused')
