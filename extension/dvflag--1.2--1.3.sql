@@ -251,7 +251,10 @@ SELECT 'log_suppressed', 'setting log_min_messages',
  WHERE pg_catalog.current_setting('log_min_messages') IN ('fatal', 'panic')
 UNION ALL
 SELECT 'not_preloaded', 'setting shared_preload_libraries',
-       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment by insurer staff is not staged'
+       'dvflag is not in shared_preload_libraries: the audit writer has no worker slot of its own, and '
+       OPERATOR(pg_catalog.||) CASE WHEN pg_catalog.current_setting('session_preload_libraries') OPERATOR(pg_catalog.~) '(^|[ ,"])dvflag($|[ ,"])'
+            THEN 'COPY into dvflag.enrollment by insurer staff works as this database loads dvflag per session (session_preload_libraries)'
+            ELSE 'COPY into dvflag.enrollment by insurer staff fails in a session that has not loaded dvflag' END
  WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
              pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
 UNION ALL
@@ -335,3 +338,46 @@ REVOKE ALL ON FUNCTION dvflag.inquiry_without_my_number(text, date, integer, tex
 GRANT EXECUTE ON FUNCTION dvflag.inquiry_without_my_number(text, date, integer, text, text, text,
                                                            daterange, daterange)
   TO dvflag_insurer;
+
+-- Without dvflag in shared_preload_libraries, PostgreSQL refuses a COPY
+-- into dvflag.enrollment by a role under its row-level security (insurer
+-- staff, admin) before any of dvflag runs ("COPY FROM not supported with
+-- row-level security"): only dvflag's hook, which comes with the library,
+-- stages it (src/copy.c).  So that every session of this database has the
+-- library all the same, the update (as CREATE EXTENSION) then sets the database's
+-- session_preload_libraries to dvflag, when the database sets none (DROP
+-- EXTENSION takes it out again), and warns: what preloading gives beyond
+-- that (the audit writer's worker slot and queue) needs a restart.
+DO $$
+DECLARE
+  db_libs text;
+BEGIN
+  IF 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(pg_catalog.replace(
+       pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')) THEN
+    RETURN;
+  END IF;
+  SELECT pg_catalog.substr(c, 27) INTO db_libs
+    FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) AS c
+   WHERE s.setrole OPERATOR(pg_catalog.=) 0 AND pg_catalog.starts_with(c, 'session_preload_libraries=')
+     AND s.setdatabase OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                                WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database());
+  IF db_libs IS NULL THEN
+    EXECUTE pg_catalog.format('ALTER DATABASE %I SET session_preload_libraries = dvflag',
+                              pg_catalog.current_database());
+    db_libs := 'dvflag';
+  END IF;
+  IF db_libs OPERATOR(pg_catalog.~) '(^|[ ,"])dvflag($|[ ,"])' THEN
+    RAISE WARNING 'dvflag is not in shared_preload_libraries'
+      USING DETAIL = 'This database loads dvflag at the start of each session (session_preload_libraries), so that '
+                     'insurer staff can COPY into dvflag.enrollment; but the audit writer has no worker slot of its '
+                     'own, and a refused registration can lose its audit row while max_worker_processes is taken.',
+            HINT = 'Add dvflag to shared_preload_libraries in postgresql.conf and restart the server.';
+  ELSE
+    RAISE WARNING 'dvflag is not in shared_preload_libraries'
+      USING DETAIL = 'PostgreSQL refuses COPY into dvflag.enrollment by insurer staff in a session that has not '
+                     'loaded dvflag, and this database''s session_preload_libraries does not load it.',
+            HINT = 'Add dvflag to shared_preload_libraries in postgresql.conf and restart the server, or add it to '
+                   'this database''s session_preload_libraries (ALTER DATABASE ... SET).';
+  END IF;
+END
+$$;
