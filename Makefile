@@ -12,7 +12,7 @@ MODULE_big = dvflag
 OBJS = src/dvflag.o src/args.o src/copy.o src/guard.o src/fold.o src/checkdigit.o src/rules.o \
        src/spi_util.o src/store.o src/audit.o src/durable.o src/person.o src/scope.o \
        src/flags.o src/cards.o src/sb_clearing.o src/paths.o src/disasters.o \
-       src/provision.o src/inquiry.o src/purge.o
+       src/provision.o src/inquiry.o src/purge.o src/progress.o
 
 # The current version's install script is built from sql/, the full
 # definition of the schema, one file per concern, in the order of their

@@ -111,6 +111,19 @@ CREATE FUNCTION dvflag.audit_rows_lost()
 REVOKE ALL ON FUNCTION dvflag.audit_flush(), dvflag.audit_rows_lost() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.audit_flush() TO dvflag_auditor, dvflag_admin;
 
+-- A staff COPY into dvflag.enrollment and purge() call this once a row, in
+-- their own statements: it counts the row (a NOTICE every
+-- dvflag.progress_rows rows; a COPY's pg_stat_progress_copy), and keeps its
+-- place in a COPY's input, which the COPY's errors name (src/progress.c).
+-- Outside them it does nothing.  C that resolves no name, called for every
+-- row: no setting of its own.  The COPY's move runs as the caller.
+CREATE FUNCTION dvflag.at_row(ordinal bigint)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_at_row'
+  LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dvflag.at_row(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.at_row(bigint) TO dvflag_insurer, dvflag_admin;
+
 -- check() in one piece again (1.2 wrapped 1.1's, renamed check_catalog()),
 -- and it checks the derived state too.
 -- The persons whose stored state is not what the rules in C give for their
@@ -140,7 +153,8 @@ WITH ext AS (
 ), name_free(name) AS (
   -- C that resolves no name: the immutable helpers and the read paths
   VALUES ('fold'), ('insurer_no_valid'), ('is_blank'), ('portal_qualifications'), ('portal_self_info'),
-         ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search')
+         ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search'),
+         ('at_row')
 ), objects AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,

@@ -119,6 +119,10 @@ _PG_init(void)
 							 "they hold rows unless a superuser sets this, with SET LOCAL, for the transaction that "
 							 "drops. The drop is then written to the server log.",
 							 &dv_allow_drop, false, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("dvflag.progress_rows",
+							"How many rows a staff COPY into dvflag.enrollment or dvflag.purge() handles between two progress NOTICEs.",
+							"0 sends none. pg_stat_progress_copy shows a COPY's count as well.",
+							&dv_progress_rows, 100000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("dvflag");
 	dv_store_init();
 

@@ -910,6 +910,8 @@ enrollment_changed(FunctionCallInfo fcinfo, bool with_carry)
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		elog(ERROR, "dvflag_enrollment_changed: must be an AFTER ... FOR EACH STATEMENT trigger");
 	ev = td->tg_event;
+	/* a COPY's errors from here on are its statement's, of no one line */
+	dv_progress_rows_in();
 	/* a restore's rows bring their audit and their person rows with them */
 	if (dv_behalf && dv_behalf->restoring)
 		return PointerGetDatum(NULL);

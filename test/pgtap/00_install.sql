@@ -74,20 +74,21 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
-  ARRAY['approve_request', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'clinic_by_card', 'clinic_by_insurance_card', 'decide_carried_sb',
+  ARRAY['approve_request', 'at_row', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'clinic_by_card', 'clinic_by_insurance_card', 'decide_carried_sb',
         'decline_request', 'disaster_search', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
         'pending_requests', 'person_drift', 'portal_exchange_history', 'portal_qualifications', 'portal_self_info',
         'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
         'request_information', 'sb_carried', 'sb_due_for_clearing',
         'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
-  'SECURITY INVOKER: the immutable helpers, the C read paths that resolve no name, and the acting functions that decide by the caller''s role');
+  'SECURITY INVOKER: the immutable helpers, the C read paths that resolve no name, the row counter of long statements, and the acting functions that decide by the caller''s role');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace
       AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
       AND p.proname NOT IN ('fold', 'insurer_no_valid', 'is_blank', 'portal_qualifications', 'portal_self_info',
-                            'clinic_by_card', 'clinic_by_insurance_card', 'portal_exchange_history', 'disaster_search')),
+                            'clinic_by_card', 'clinic_by_insurance_card', 'portal_exchange_history', 'disaster_search',
+                            'at_row')),
   NULL, 'every function but the C that resolves no name pins search_path = pg_catalog, pg_temp');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p

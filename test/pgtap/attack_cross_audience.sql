@@ -31,12 +31,12 @@ SELECT r, fn FROM (VALUES
                       'insurer_no_valid', 'is_blank', 'pending_requests', 'approve_request', 'decline_request',
                       'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
                       'mark_person_records', 'inquiry_without_my_number', 'sb_due_for_clearing',
-                      'sb_carried', 'decide_carried_sb']),
+                      'sb_carried', 'decide_carried_sb', 'at_row']),
   ('t_admin', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'declare_disaster',
                     'end_disaster', 'grant_insurer', 'revoke_insurer', 'fold', 'insurer_no_valid', 'is_blank',
                     'pending_requests', 'approve_request', 'decline_request', 'expire_requests', 'set_item_flag',
                     'register_item_copy', 'mark_record', 'mark_person_records', 'check', 'purge',
-                    'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb', 'audit_flush'])) AS a(r, f)
+                    'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb', 'audit_flush', 'at_row'])) AS a(r, f)
   LEFT JOIN LATERAL unnest(f) AS fn ON true;
 -- the functions of the API and its helpers, each called with harmless
 -- arguments that are not NULL (a strict function called with a NULL
