@@ -243,6 +243,70 @@ CREATE FUNCTION dvflag.purge()
 REVOKE ALL ON FUNCTION dvflag.purge() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.purge() TO dvflag_admin;
 
+-- The declared disasters, the newest first, with their state as this
+-- statement sees it: 'scheduled' (it starts later), 'active' (disaster-mode
+-- search works), 'ended' (by end_disaster()) or 'expired' (past its ends).
+-- For admin, who needs the id that end_disaster() takes.
+CREATE FUNCTION dvflag.disasters()
+  RETURNS TABLE (id bigint, starts timestamptz, ends timestamptz, note text,
+                 declared_at timestamptz, ended_at timestamptz, state text)
+  LANGUAGE sql STABLE SECURITY DEFINER ROWS 10
+  SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT d.id, d.starts, d.ends, d.note, d.declared_at, d.ended_at,
+       CASE WHEN d.ended_at IS NOT NULL THEN 'ended'
+            WHEN pg_catalog.statement_timestamp() OPERATOR(pg_catalog.<) d.starts THEN 'scheduled'
+            WHEN pg_catalog.statement_timestamp() OPERATOR(pg_catalog.>=) d.ends THEN 'expired'
+            ELSE 'active' END
+  FROM dvflag.disaster d
+ ORDER BY d.id DESC
+$$;
+REVOKE ALL ON FUNCTION dvflag.disasters() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.disasters() TO dvflag_admin;
+
+-- What the audit holds, by day (in the caller's time zone), action and
+-- outcome, for admin and the auditor: refusals, searches, flag changes
+-- (which flag, set or cleared), protection raised or lowered (a lapse),
+-- inquiries, provisions.  Never who, whom or what: the outcome is one of a
+-- fixed list read from the event (NULL for an action without one, or for a
+-- value not of the list).  from_day and to_day (inclusive) bound it through
+-- the index on at.  Both may read the audit: it runs as its caller.
+CREATE FUNCTION dvflag.audit_summary(from_day date DEFAULT NULL, to_day date DEFAULT NULL)
+  RETURNS TABLE (day date, action text, outcome text, events bigint)
+  LANGUAGE sql STABLE SECURITY INVOKER ROWS 100
+  SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT a.at::pg_catalog.date, a.action,
+       CASE
+         WHEN a.action IN ('flag_change', 'item_flag_change') AND (a.detail OPERATOR(pg_catalog.->>) 'flag') IN ('nd', 'sb', 'ar')
+           THEN (a.detail OPERATOR(pg_catalog.->>) 'flag') OPERATOR(pg_catalog.||)
+                CASE a.detail OPERATOR(pg_catalog.->>) 'new' WHEN 'true' THEN ' set' ELSE ' cleared' END
+         WHEN a.action OPERATOR(pg_catalog.=) 'protection_change'
+           THEN CASE WHEN (a.detail OPERATOR(pg_catalog.#>>) '{nd_eff,old}', a.detail OPERATOR(pg_catalog.#>>) '{nd_eff,new}')
+                          OPERATOR(pg_catalog.=) ('true', 'false')
+                       OR (a.detail OPERATOR(pg_catalog.#>>) '{sb_eff,old}', a.detail OPERATOR(pg_catalog.#>>) '{sb_eff,new}')
+                          OPERATOR(pg_catalog.=) ('true', 'false')
+                     THEN 'lowered' ELSE 'raised' END
+         WHEN a.action OPERATOR(pg_catalog.=) 'disaster_search'
+              AND (a.detail OPERATOR(pg_catalog.->>) 'outcome') IN ('answered', 'no_disaster', 'too_many')
+           THEN a.detail OPERATOR(pg_catalog.->>) 'outcome'
+         WHEN a.action OPERATOR(pg_catalog.=) 'inquiry_without_my_number'
+              AND (a.detail OPERATOR(pg_catalog.->>) 'status') IN ('match', 'no_match', 'several')
+           THEN a.detail OPERATOR(pg_catalog.->>) 'status'
+         WHEN a.action OPERATOR(pg_catalog.=) 'provision_completed'
+              AND (a.detail OPERATOR(pg_catalog.->>) 'outcome') IN ('provided', 'declined', 'expired', 'no_copy', 'no_agency_code')
+           THEN a.detail OPERATOR(pg_catalog.->>) 'outcome'
+       END,
+       pg_catalog.count(*)
+  FROM dvflag.audit a
+ WHERE a.at OPERATOR(pg_catalog.>=) COALESCE(from_day::pg_catalog.timestamptz, '-infinity')
+   AND a.at OPERATOR(pg_catalog.<) COALESCE((to_day OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz, 'infinity')
+ GROUP BY 1, 2, 3
+ ORDER BY 1, 2, 3
+$$;
+REVOKE ALL ON FUNCTION dvflag.audit_summary(date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.audit_summary(date, date) TO dvflag_admin, dvflag_auditor;
+
 -- Without dvflag in shared_preload_libraries, PostgreSQL refuses a COPY
 -- into dvflag.enrollment by a role under its row-level security (insurer
 -- staff, admin) before any of dvflag runs ("COPY FROM not supported with

@@ -75,7 +75,7 @@ dvflag_end_disaster(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("id must not be NULL"),
-				 errhint("Give the id that dvflag.declare_disaster() returned.")));
+				 errhint("dvflag.disasters() lists the declared disasters with their ids.")));
 	arg = PG_GETARG_DATUM(0);
 	dv_refuse_in_restricted_operation("dvflag.end_disaster()");
 	dv_spi_connect();
@@ -84,7 +84,7 @@ dvflag_end_disaster(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("no disaster with id " INT64_FORMAT, PG_GETARG_INT64(0)),
-				 errhint("Give the id that dvflag.declare_disaster() returned.")));
+				 errhint("dvflag.disasters() lists the declared disasters with their ids.")));
 	dv_exec(&end_disaster, &arg, NULL, false, 0);
 	if (SPI_processed == 1)
 		dv_audit(DV_AUDIT_TABLE, InvalidOid, "disaster_end", psprintf(INT64_FORMAT, PG_GETARG_INT64(0)), "{}");

@@ -1,6 +1,6 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(75);
+SELECT plan(77);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
@@ -62,7 +62,9 @@ FROM (VALUES
   ('sb_due_for_clearing', ''),
   -- 1.3
   ('sb_carried', ''),
-  ('decide_carried_sb', 'insurer_no text, symbol text, number text, branch text, keep boolean, reason text')
+  ('decide_carried_sb', 'insurer_no text, symbol text, number text, branch text, keep boolean, reason text'),
+  ('disasters', ''),
+  ('audit_summary', 'from_day date, to_day date')
 ) AS api(f, args);
 
 -- every function that runs with the owner's rights pins its search_path
@@ -74,14 +76,14 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
-  ARRAY['approve_request', 'at_row', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'clinic_by_card', 'clinic_by_insurance_card', 'decide_carried_sb',
+  ARRAY['approve_request', 'at_row', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'audit_summary', 'clinic_by_card', 'clinic_by_insurance_card', 'decide_carried_sb',
         'decline_request', 'disaster_search', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_no_valid', 'is_blank', 'mark_person_records', 'mark_record',
         'pending_requests', 'person_drift', 'portal_exchange_history', 'portal_qualifications', 'portal_self_info',
         'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
         'request_information', 'sb_carried', 'sb_due_for_clearing',
         'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
-  'SECURITY INVOKER: the immutable helpers, the C read paths that resolve no name, the row counter of long statements, and the acting functions that decide by the caller''s role');
+  'SECURITY INVOKER: the immutable helpers, the C read paths that resolve no name, the row counter of long statements, the audit''s summary (its readers'' own rights), and the acting functions that decide by the caller''s role');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace
@@ -122,7 +124,7 @@ FROM (VALUES
   ('dvflag_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
   ('dvflag_disaster', ARRAY['disaster_search']),
   ('dvflag_requester', ARRAY['protected', 'request_answer', 'request_information']),
-  ('dvflag_auditor', ARRAY['audit_flush', 'check'])
+  ('dvflag_auditor', ARRAY['audit_flush', 'audit_summary', 'check'])
 ) AS t(r, fns);
 SELECT is(
   (SELECT array_agg(c.relname::text) FROM pg_class c

@@ -4,7 +4,7 @@
 -- to another audience role.  Every such call is refused with 42501 before
 -- the function runs; insurer staff are refused for insurers not theirs.
 BEGIN;
-SELECT plan(240);
+SELECT plan(251);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
@@ -26,7 +26,7 @@ SELECT r, fn FROM (VALUES
   ('t_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card']),
   ('t_disaster', ARRAY['disaster_search']),
   ('t_requester', ARRAY['protected', 'request_information', 'request_answer']),
-  ('t_auditor', ARRAY['check', 'audit_flush']),
+  ('t_auditor', ARRAY['check', 'audit_flush', 'audit_summary']),
   ('t_staff_b', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'fold',
                       'insurer_no_valid', 'is_blank', 'pending_requests', 'approve_request', 'decline_request',
                       'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
@@ -36,7 +36,8 @@ SELECT r, fn FROM (VALUES
                     'end_disaster', 'grant_insurer', 'revoke_insurer', 'fold', 'insurer_no_valid', 'is_blank',
                     'pending_requests', 'approve_request', 'decline_request', 'expire_requests', 'set_item_flag',
                     'register_item_copy', 'mark_record', 'mark_person_records', 'check', 'purge',
-                    'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb', 'audit_flush', 'at_row'])) AS a(r, f)
+                    'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb', 'audit_flush', 'at_row',
+                    'disasters', 'audit_summary'])) AS a(r, f)
   LEFT JOIN LATERAL unnest(f) AS fn ON true;
 -- the functions of the API and its helpers, each called with harmless
 -- arguments that are not NULL (a strict function called with a NULL
@@ -65,14 +66,15 @@ SELECT p.proname::text AS fn,
                      'request_information', 'request_answer', 'pending_requests', 'approve_request',
                      'decline_request', 'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
                      'mark_person_records', 'portal_exchange_history', 'inquiry_without_my_number', 'check',
-                     'rearm_triggers', 'purge', 'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb');
+                     'rearm_triggers', 'purge', 'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb',
+                     'disasters', 'audit_summary');
 CREATE TEMP TABLE denied AS
 SELECT r.role, c.fn, c.sql FROM calls c
  CROSS JOIN (SELECT DISTINCT role FROM allowed) r
  WHERE NOT EXISTS (SELECT FROM allowed a WHERE a.role = r.role AND a.fn = c.fn);
 GRANT SELECT ON denied TO PUBLIC;
 
-SELECT is((SELECT count(*) FROM calls), 36::bigint, 'the thirty-six functions of the API and its helpers are there');
+SELECT is((SELECT count(*) FROM calls), 38::bigint, 'the thirty-eight functions of the API and its helpers are there');
 -- and whatever else the schema holds, no role may execute more than its list
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
             WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege(r.role, p.oid, 'EXECUTE')

@@ -109,6 +109,12 @@ RESET ROLE;
 SELECT dvflag.audit_flush() AS flushed \gset
 SELECT action, count(*) FROM dvflag.audit WHERE action IN ('disaster_search', 'card_register_refused')
  GROUP BY action ORDER BY action;
+-- what an operator watches: the disasters declared, the audit summed up
+SET ROLE regress_dvflag_admin;
+SELECT note, state FROM dvflag.disasters();
+SELECT action, outcome, sum(events) AS events FROM dvflag.audit_summary()
+ GROUP BY action, outcome ORDER BY action, outcome;
+RESET ROLE;
 
 -- clean up the cluster-wide roles (the extension's stay)
 SET dvflag.allow_drop = on;
