@@ -15,11 +15,14 @@ CREATE TABLE dvflag.disaster (
 -- No policy: only dvflag's functions reach it.
 ALTER TABLE dvflag.disaster      ENABLE ROW LEVEL SECURITY;
 
+-- sex is integer (1.3; 1.2's smallint made sex => 2 fail with 42883), and
+-- its C symbol carries 1.3: 1.2's symbol keeps reading a smallint for a
+-- database not yet updated.
 CREATE FUNCTION dvflag.disaster_search(birth_date date, name text DEFAULT NULL,
                                        kana text DEFAULT NULL, address text DEFAULT NULL,
-                                       insurer_name text DEFAULT NULL, sex smallint DEFAULT NULL)
+                                       insurer_name text DEFAULT NULL, sex integer DEFAULT NULL)
   RETURNS SETOF dvflag.qualification
-  AS 'MODULE_PATHNAME', 'dvflag_disaster_search'
+  AS 'MODULE_PATHNAME', 'dvflag_disaster_search_1_3'
   LANGUAGE C VOLATILE ROWS 5;
 
 -- Declare a disaster (disaster-mode search works from starts to ends).
@@ -39,7 +42,7 @@ CREATE FUNCTION dvflag.end_disaster(id bigint)
 REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dvflag.disaster_search(date, text, text, text, text, smallint)
+GRANT EXECUTE ON FUNCTION dvflag.disaster_search(date, text, text, text, text, integer)
   TO dvflag_disaster;
 GRANT EXECUTE ON FUNCTION dvflag.declare_disaster(timestamptz, timestamptz, text),
                           dvflag.end_disaster(bigint)

@@ -1,5 +1,19 @@
 -- Operations: re-arming the triggers after a restore, the deployment
--- self-check and the retention purge (RULES.md §8).
+-- self-check, the retention purge (RULES.md §8), and what a long statement
+-- of dvflag's reports while it runs.
+
+-- A staff COPY into dvflag.enrollment and purge() call this once a row, in
+-- their own statements: it counts the row (a NOTICE every
+-- dvflag.progress_rows rows; a COPY's pg_stat_progress_copy), and keeps its
+-- place in a COPY's input, which the COPY's errors name (src/progress.c).
+-- Outside them it does nothing.  C that resolves no name, called for every
+-- row: no setting of its own.  The COPY's move runs as the caller.
+CREATE FUNCTION dvflag.at_row(ordinal bigint)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'dvflag_at_row'
+  LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION dvflag.at_row(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.at_row(bigint) TO dvflag_insurer, dvflag_admin;
 
 -- After a restore with triggers disabled: pg_dump's --disable-triggers turns
 -- them back on as ordinary triggers (ENABLE TRIGGER ALL), which
@@ -60,7 +74,8 @@ WITH ext AS (
   -- C that resolves no name: the immutable helpers and the read paths
   VALUES ('fold'), ('insurer_no_valid'), ('is_blank'), ('portal_qualifications'), ('portal_self_info'),
          ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search'),
-         ('insurer_changed'), ('is_staff_of'), ('portal_health'), ('clinic_health_by_card'), ('disaster_health')
+         ('insurer_changed'), ('is_staff_of'), ('portal_health'), ('clinic_health_by_card'), ('disaster_health'),
+         ('at_row')
 ), objects AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,
          pg_catalog.format('%s %s', CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, c.oid::pg_catalog.regclass) AS name,
@@ -171,7 +186,10 @@ SELECT 'log_suppressed', 'setting log_min_messages',
  WHERE pg_catalog.current_setting('log_min_messages') IN ('fatal', 'panic')
 UNION ALL
 SELECT 'not_preloaded', 'setting shared_preload_libraries',
-       'dvflag is not in shared_preload_libraries: COPY into dvflag.enrollment and dvflag.health_record by insurer staff is not staged'
+       'dvflag is not in shared_preload_libraries: the audit writer has no worker slot of its own, and '
+       OPERATOR(pg_catalog.||) CASE WHEN pg_catalog.current_setting('session_preload_libraries') OPERATOR(pg_catalog.~) '(^|[ ,"])dvflag($|[ ,"])'
+            THEN 'COPY into dvflag.enrollment and dvflag.health_record by insurer staff works as this database loads dvflag per session (session_preload_libraries)'
+            ELSE 'COPY into dvflag.enrollment and dvflag.health_record by insurer staff fails in a session that has not loaded dvflag' END
  WHERE NOT 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(
              pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ','))
 UNION ALL
@@ -226,3 +244,110 @@ CREATE FUNCTION dvflag.purge()
   SET search_path = pg_catalog, pg_temp SET jit = off;
 REVOKE ALL ON FUNCTION dvflag.purge() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.purge() TO dvflag_admin;
+
+-- The declared disasters, the newest first, with their state as this
+-- statement sees it: 'scheduled' (it starts later), 'active' (disaster-mode
+-- search works), 'ended' (by end_disaster()) or 'expired' (past its ends).
+-- For admin, who needs the id that end_disaster() takes.
+CREATE FUNCTION dvflag.disasters()
+  RETURNS TABLE (id bigint, starts timestamptz, ends timestamptz, note text,
+                 declared_at timestamptz, ended_at timestamptz, state text)
+  LANGUAGE sql STABLE SECURITY DEFINER ROWS 10
+  SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT d.id, d.starts, d.ends, d.note, d.declared_at, d.ended_at,
+       CASE WHEN d.ended_at IS NOT NULL THEN 'ended'
+            WHEN pg_catalog.statement_timestamp() OPERATOR(pg_catalog.<) d.starts THEN 'scheduled'
+            WHEN pg_catalog.statement_timestamp() OPERATOR(pg_catalog.>=) d.ends THEN 'expired'
+            ELSE 'active' END
+  FROM dvflag.disaster d
+ ORDER BY d.id DESC
+$$;
+REVOKE ALL ON FUNCTION dvflag.disasters() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.disasters() TO dvflag_admin;
+
+-- What the audit holds, by day (in the caller's time zone), action and
+-- outcome, for admin and the auditor: refusals, searches, flag changes
+-- (which flag, set or cleared), protection raised or lowered (a lapse),
+-- inquiries, provisions.  Never who, whom or what: the outcome is one of a
+-- fixed list read from the event (NULL for an action without one, or for a
+-- value not of the list).  from_day and to_day (inclusive) bound it through
+-- the index on at.  Both may read the audit: it runs as its caller.
+CREATE FUNCTION dvflag.audit_summary(from_day date DEFAULT NULL, to_day date DEFAULT NULL)
+  RETURNS TABLE (day date, action text, outcome text, events bigint)
+  LANGUAGE sql STABLE SECURITY INVOKER ROWS 100
+  SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT a.at::pg_catalog.date, a.action,
+       CASE
+         WHEN a.action IN ('flag_change', 'item_flag_change') AND (a.detail OPERATOR(pg_catalog.->>) 'flag') IN ('nd', 'sb', 'ar')
+           THEN (a.detail OPERATOR(pg_catalog.->>) 'flag') OPERATOR(pg_catalog.||)
+                CASE a.detail OPERATOR(pg_catalog.->>) 'new' WHEN 'true' THEN ' set' ELSE ' cleared' END
+         WHEN a.action OPERATOR(pg_catalog.=) 'protection_change'
+           THEN CASE WHEN (a.detail OPERATOR(pg_catalog.#>>) '{nd_eff,old}', a.detail OPERATOR(pg_catalog.#>>) '{nd_eff,new}')
+                          OPERATOR(pg_catalog.=) ('true', 'false')
+                       OR (a.detail OPERATOR(pg_catalog.#>>) '{sb_eff,old}', a.detail OPERATOR(pg_catalog.#>>) '{sb_eff,new}')
+                          OPERATOR(pg_catalog.=) ('true', 'false')
+                     THEN 'lowered' ELSE 'raised' END
+         WHEN a.action OPERATOR(pg_catalog.=) 'disaster_search'
+              AND (a.detail OPERATOR(pg_catalog.->>) 'outcome') IN ('answered', 'no_disaster', 'too_many')
+           THEN a.detail OPERATOR(pg_catalog.->>) 'outcome'
+         WHEN a.action OPERATOR(pg_catalog.=) 'inquiry_without_my_number'
+              AND (a.detail OPERATOR(pg_catalog.->>) 'status') IN ('match', 'no_match', 'several')
+           THEN a.detail OPERATOR(pg_catalog.->>) 'status'
+         WHEN a.action OPERATOR(pg_catalog.=) 'provision_completed'
+              AND (a.detail OPERATOR(pg_catalog.->>) 'outcome') IN ('provided', 'declined', 'expired', 'no_copy', 'no_agency_code')
+           THEN a.detail OPERATOR(pg_catalog.->>) 'outcome'
+       END,
+       pg_catalog.count(*)
+  FROM dvflag.audit a
+ WHERE a.at OPERATOR(pg_catalog.>=) COALESCE(from_day::pg_catalog.timestamptz, '-infinity')
+   AND a.at OPERATOR(pg_catalog.<) COALESCE((to_day OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz, 'infinity')
+ GROUP BY 1, 2, 3
+ ORDER BY 1, 2, 3
+$$;
+REVOKE ALL ON FUNCTION dvflag.audit_summary(date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dvflag.audit_summary(date, date) TO dvflag_admin, dvflag_auditor;
+
+-- Without dvflag in shared_preload_libraries, PostgreSQL refuses a COPY
+-- into dvflag.enrollment by a role under its row-level security (insurer
+-- staff, admin) before any of dvflag runs ("COPY FROM not supported with
+-- row-level security"): only dvflag's hook, which comes with the library,
+-- stages it (src/copy.c).  So that every session of this database has the
+-- library all the same, CREATE EXTENSION then sets the database's
+-- session_preload_libraries to dvflag, when the database sets none (DROP
+-- EXTENSION takes it out again), and warns: what preloading gives beyond
+-- that (the audit writer's worker slot and queue) needs a restart.
+DO $$
+DECLARE
+  db_libs text;
+BEGIN
+  IF 'dvflag' OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(pg_catalog.replace(
+       pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')) THEN
+    RETURN;
+  END IF;
+  SELECT pg_catalog.substr(c, 27) INTO db_libs
+    FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) AS c
+   WHERE s.setrole OPERATOR(pg_catalog.=) 0 AND pg_catalog.starts_with(c, 'session_preload_libraries=')
+     AND s.setdatabase OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                                WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database());
+  IF db_libs IS NULL THEN
+    EXECUTE pg_catalog.format('ALTER DATABASE %I SET session_preload_libraries = dvflag',
+                              pg_catalog.current_database());
+    db_libs := 'dvflag';
+  END IF;
+  IF db_libs OPERATOR(pg_catalog.~) '(^|[ ,"])dvflag($|[ ,"])' THEN
+    RAISE WARNING 'dvflag is not in shared_preload_libraries'
+      USING DETAIL = 'This database loads dvflag at the start of each session (session_preload_libraries), so that '
+                     'insurer staff can COPY into dvflag.enrollment; but the audit writer has no worker slot of its '
+                     'own, and a refused registration can lose its audit row while max_worker_processes is taken.',
+            HINT = 'Add dvflag to shared_preload_libraries in postgresql.conf and restart the server.';
+  ELSE
+    RAISE WARNING 'dvflag is not in shared_preload_libraries'
+      USING DETAIL = 'PostgreSQL refuses COPY into dvflag.enrollment by insurer staff in a session that has not '
+                     'loaded dvflag, and this database''s session_preload_libraries does not load it.',
+            HINT = 'Add dvflag to shared_preload_libraries in postgresql.conf and restart the server, or add it to '
+                   'this database''s session_preload_libraries (ALTER DATABASE ... SET).';
+  END IF;
+END
+$$;

@@ -50,12 +50,14 @@ dv_required_text_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 	if (PG_ARGISNULL(n))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be NULL", argname)));
+				 errmsg("%s must not be NULL", argname),
+				 errhint("Only the arguments that docs/API.md marks optional may be NULL.")));
 	s = text_to_cstring(PG_GETARG_TEXT_PP(n));
 	if (dv_text_is_blank(s))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be empty", argname)));
+				 errmsg("%s must not be empty", argname),
+				 errhint("White space alone does not count: give the %s itself.", argname)));
 	return s;
 }
 
@@ -108,6 +110,21 @@ dv_check_branch_arg(const char *branch)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("branch \"%s\" is not two digits", dv_clip(branch)),
 				 errhint("The branch (枝番) is written as two half-width digits, e.g. '00'.")));
+}
+
+int32
+dv_sex_arg(FunctionCallInfo fcinfo, int n, DvSexArg type, bool optional)
+{
+	int32		sex = type == DV_SEX_INT4 ? PG_GETARG_INT32(n) : PG_GETARG_INT16(n);
+
+	if (sex != 0 && sex != 1 && sex != 2 && sex != 9)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sex %d is not a sex code", sex),
+				 optional
+				 ? errhint("Use 1 (male), 2 (female), 0 (unknown) or 9 (not applicable), or NULL.")
+				 : errhint("Use 1 (male), 2 (female), 0 (unknown) or 9 (not applicable).")));
+	return sex;
 }
 
 DvCardArgs

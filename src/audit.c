@@ -157,19 +157,22 @@ load_audit_key(void)
 
 		if (!pg_strong_random(key, sizeof(key)))
 			ereport(ERROR,
-					(errmsg("dvflag could not generate the key of its audit log lines")));
+					(errmsg("dvflag could not generate the key of its audit log lines"),
+					 errhint("The operating system gave the server no random bytes; try again once it can.")));
 		snprintf(tmp, sizeof(tmp), "%s.%d", path, MyProcPid);
 		fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
 		if (fd < 0 || write(fd, key, sizeof(key)) != sizeof(key) || pg_fsync(fd) != 0)
 			ereport(ERROR,
 					(errcode_for_file_access(),
-					 errmsg("could not write the dvflag audit key \"%s\": %m", tmp)));
+					 errmsg("could not write the dvflag audit key \"%s\": %m", tmp),
+					 errhint("The key is kept in the data directory, which the server's OS user must be able to write.")));
 		CloseTransientFile(fd);
 		/* whoever links first made the key; the others read it */
 		if (link(tmp, path) != 0 && errno != EEXIST)
 			ereport(ERROR,
 					(errcode_for_file_access(),
-					 errmsg("could not create the dvflag audit key \"%s\": %m", path)));
+					 errmsg("could not create the dvflag audit key \"%s\": %m", path),
+					 errhint("The key is kept in the data directory, which the server's OS user must be able to write.")));
 		unlink(tmp);
 		fsync_fname(DataDir, true);
 		fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
@@ -335,7 +338,8 @@ dvflag_refuse_change(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("dvflag.%s is append-only", rel),
-				 errdetail("Its rows cannot be updated, deleted or truncated, not even by their owner.")));
+				 errdetail("Its rows cannot be updated, deleted or truncated, not even by their owner."),
+				 errhint("Rows past their retention go with dvflag.purge(); a correction is recorded as a new row.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("TRUNCATE of dvflag.%s is not allowed", rel),

@@ -68,7 +68,8 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("card_serial is too long: %zu bytes, at most %d", strlen(card_serial),
-						DV_CARD_SERIAL_MAX)));
+						DV_CARD_SERIAL_MAX),
+				 errhint("A card serial is the serial number of the card's certificate.")));
 	dv_refuse_in_restricted_operation("dvflag.register_card()");
 	dv_spi_connect();
 	tup = dv_enrollment_of(&c, DV_CARD_LOCK_PERSON_SHARE, false);
@@ -101,7 +102,8 @@ dvflag_register_card(PG_FUNCTION_ARGS)
 		if (strcmp(holder, link_no) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("card %s is registered to another person", dv_clip(card_serial))));
+					 errmsg("card %s is registered to another person", dv_clip(card_serial)),
+					 errhint("A card is bound to one person: check the serial and the insurance card given.")));
 		if (dv_col_bool(SPI_tuptable->vals[0], 2))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -179,7 +181,8 @@ principal_of_card(const char *card_serial)
 	if (SPI_processed == 0 || dv_col_bool(SPI_tuptable->vals[0], 2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no active card with serial %s", dv_clip(card_serial))));
+				 errmsg("no active card with serial %s", dv_clip(card_serial)),
+				 errhint("Give the serial of the principal's own card, registered and not stopped.")));
 	return dv_col_text(SPI_tuptable->vals[0], 1);
 }
 
@@ -216,13 +219,15 @@ dvflag_set_proxy(PG_FUNCTION_ARGS)
 	if (strcmp(principal, agent) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a person cannot be their own proxy")));
+				 errmsg("a person cannot be their own proxy"),
+				 errhint("Name the link_no of the person who is to act for the principal.")));
 	values[0] = CStringGetTextDatum(agent);
 	dv_exec(&find_agent, values, NULL, false, 1);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no person with link_no %s", dv_clip(agent))));
+				 errmsg("no person with link_no %s", dv_clip(agent)),
+				 errhint("A proxy is a person with an enrollment, named by their link_no (紐付番号).")));
 	values[0] = CStringGetTextDatum(principal);
 	values[1] = CStringGetTextDatum(agent);
 	dv_exec(&insert_proxy, values, NULL, false, 0);

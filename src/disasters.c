@@ -38,12 +38,14 @@ dvflag_declare_disaster(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("starts and ends must not be NULL")));
+				 errmsg("starts and ends must not be NULL"),
+				 errhint("Give when disaster mode starts and ends, e.g. now() and now() + interval '7 days'.")));
 	note = dv_required_text_arg(fcinfo, 2, "note");
 	if (PG_GETARG_TIMESTAMPTZ(1) <= PG_GETARG_TIMESTAMPTZ(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ends must be later than starts")));
+				 errmsg("ends must be later than starts"),
+				 errhint("ends is when disaster-mode search stops by itself; dvflag.end_disaster(id) stops it earlier.")));
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
 	values[2] = CStringGetTextDatum(note);
@@ -72,7 +74,8 @@ dvflag_end_disaster(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("id must not be NULL")));
+				 errmsg("id must not be NULL"),
+				 errhint("dvflag.disasters() lists the declared disasters with their ids.")));
 	arg = PG_GETARG_DATUM(0);
 	dv_refuse_in_restricted_operation("dvflag.end_disaster()");
 	dv_spi_connect();
@@ -80,7 +83,8 @@ dvflag_end_disaster(PG_FUNCTION_ARGS)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no disaster with id " INT64_FORMAT, PG_GETARG_INT64(0))));
+				 errmsg("no disaster with id " INT64_FORMAT, PG_GETARG_INT64(0)),
+				 errhint("dvflag.disasters() lists the declared disasters with their ids.")));
 	dv_exec(&end_disaster, &arg, NULL, false, 0);
 	if (SPI_processed == 1)
 		dv_audit(DV_AUDIT_TABLE, InvalidOid, "disaster_end", psprintf(INT64_FORMAT, PG_GETARG_INT64(0)), "{}");

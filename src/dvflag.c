@@ -125,6 +125,10 @@ _PG_init(void)
 							"writer has them in dvflag.audit; a file is removed once all its rows are in.",
 							&dv_audit_spool_size, 16 * 1024, 8, INT_MAX / 2, PGC_SIGHUP, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("dvflag.progress_rows",
+							"How many rows a staff COPY (into dvflag.enrollment or dvflag.health_record) or dvflag.purge() handles between two progress NOTICEs.",
+							"0 sends none. pg_stat_progress_copy shows a COPY's count as well.",
+							&dv_progress_rows, 100000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("dvflag");
 	dv_store_init();
 
@@ -233,7 +237,8 @@ dv_refuse_in_restricted_operation(const char *what)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot call %s within a security-restricted operation", what),
 				 errdetail("Index expressions, ANALYZE, VACUUM and materialized views run code "
-						   "with another role's rights; dvflag changes nothing from there.")));
+						   "with another role's rights; dvflag changes nothing from there."),
+				 errhint("Call it directly, not from an index expression, a materialized view or a function that ANALYZE or VACUUM runs.")));
 }
 
 char *

@@ -116,6 +116,22 @@ extern void dv_guard_drop(Node *parsetree);
 /* copy.c: install the COPY hook (from _PG_init). */
 extern void dv_copy_init(void);
 
+/*
+ * progress.c: a long statement of dvflag's counts its rows through
+ * dvflag.at_row() (a NOTICE every dv_progress_rows rows).  begin and end
+ * bracket it (end also on an error: PG_FINALLY); 'what' completes
+ * "N of TOTAL rows ..." (total -1: unknown); copy_progress keeps
+ * pg_stat_progress_copy's tuples_processed.  dv_progress_ordinal() is the
+ * input place of the row being written, 0 once the statement's rows are in
+ * (dv_progress_rows_in(), from the enrollment trigger) or outside one.
+ */
+extern int	dv_progress_rows;
+extern void dv_progress_begin(const char *what, int64 total, bool copy_progress);
+extern void dv_progress_end(void);
+extern int64 dv_progress_done(void);
+extern int64 dv_progress_ordinal(void);
+extern void dv_progress_rows_in(void);
+
 /* Refuse a write from inside a security-restricted operation (42501). */
 extern void dv_refuse_in_restricted_operation(const char *what);
 
@@ -140,6 +156,19 @@ extern void dv_check_insurer_no_arg(const char *insurer_no);
 
 /* Validate a branch argument (two digits). */
 extern void dv_check_branch_arg(const char *branch);
+
+/*
+ * How a function reads its sex argument: integer from 1.3 on, smallint for
+ * a 1.2 database's functions, which 1.2's C symbols still serve.
+ */
+typedef enum DvSexArg
+{
+	DV_SEX_INT2,
+	DV_SEX_INT4
+} DvSexArg;
+
+/* Sex argument n (not NULL): 0, 1, 2 or 9, else 22023 with a hint. */
+extern int32 dv_sex_arg(FunctionCallInfo fcinfo, int n, DvSexArg type, bool optional);
 
 /* s folded (fold.c) as a palloc'd C string; its length in *len if wanted. */
 extern char *dv_fold_cstring(const char *s, size_t *len);

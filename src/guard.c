@@ -5,6 +5,11 @@
  * dropping the extension would drop them with it).  A superuser who means
  * it sets dvflag.allow_drop for the transaction; the drop is then written
  * to the server log as an audit line, since the table goes with it.
+ *
+ * DROP EXTENSION dvflag also resets the database's session_preload_libraries
+ * when it is the 'dvflag' that CREATE EXTENSION set (sql/90_operations.sql):
+ * were the library then uninstalled, every connection to the database
+ * would fail.
  */
 #include "dvflag.h"
 
@@ -36,6 +41,28 @@ drops_dvflag(DropStmt *stmt)
 	return false;
 }
 
+/* The database setting CREATE EXTENSION makes without preload, reset. */
+static void
+forget_session_preload(void)
+{
+	char	   *reset = NULL;
+
+	dv_spi_connect();
+	if (SPI_execute("SELECT pg_catalog.format('ALTER DATABASE %I RESET session_preload_libraries', d.datname)"
+					"  FROM pg_catalog.pg_db_role_setting s"
+					"  JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) s.setdatabase"
+					" WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()"
+					"   AND s.setrole OPERATOR(pg_catalog.=) 0"
+					"   AND 'session_preload_libraries=dvflag' OPERATOR(pg_catalog.=) ANY (s.setconfig)",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "dvflag: could not read the database's settings");
+	if (SPI_processed == 1)
+		reset = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (reset != NULL && SPI_execute(reset, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "dvflag: could not run: %s", reset);
+	SPI_finish();
+}
+
 void
 dv_guard_drop(Node *parsetree)
 {
@@ -44,6 +71,8 @@ dv_guard_drop(Node *parsetree)
 
 	if (!IsA(parsetree, DropStmt) || !drops_dvflag((DropStmt *) parsetree))
 		return;
+	if (((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
+		forget_session_preload();
 	initStringInfo(&counts);
 	appendStringInfoChar(&counts, '{');
 	dv_spi_connect();

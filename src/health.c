@@ -199,7 +199,8 @@ health_path(FunctionCallInfo fcinfo, int variant)
 			audit_read(fcinfo, path, DV_AUDIT_LOG, target, kinds, "no_disaster", NULL, -1);
 			ereport(ERROR,
 					(errcode(ERRCODE_DV_NO_DISASTER),
-					 errmsg("disaster-mode health information is available only while a disaster is declared")));
+					 errmsg("disaster-mode health information is available only while a disaster is declared"),
+					 errhint("dvflag_admin declares one with dvflag.declare_disaster(starts, ends, note).")));
 		}
 		if (dv_enrollment_by_card(&card, &enrollment))
 			person = enrollment.link_no;

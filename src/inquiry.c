@@ -19,7 +19,7 @@
 
 #include "rules.h"
 
-static DvPlan inquiry = {
+static DvPlan inquiry_plan = {
 	"SELECT e.link_no, p.nd_eff, p.sb_eff, e.insurer_no, i.name, e.symbol, e.number, e.branch,"
 	"       e.acquired_on, e.lost_on, e.name, e.kana, e.sex, e.birth_date, e.address, e.postcode"
 	"  FROM dvflag.enrollment e"
@@ -45,13 +45,13 @@ range_text(FunctionCallInfo fcinfo, int n)
 	return OidOutputFunctionCall(F_RANGE_OUT, PG_GETARG_DATUM(n));
 }
 
-PG_FUNCTION_INFO_V1(dvflag_inquiry_without_my_number);
 /*
  * inquiry_without_my_number(kana, birth_date, sex, institution, department,
- * inquirer, acquired_between, lost_between): §7, seed 003 STEP2 ③–⑤.
+ * inquirer, acquired_between, lost_between): §7, seed 003 STEP2 ③–⑤; sex
+ * read as 'sex_type' says.
  */
-Datum
-dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
+static Datum
+inquiry(FunctionCallInfo fcinfo, DvSexArg sex_type)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *kana = dv_required_text_arg(fcinfo, 0, "kana");
@@ -60,7 +60,7 @@ dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
 	char	   *inquirer = dv_required_text_arg(fcinfo, 5, "inquirer");
 	char	   *folded;
 	size_t		folded_len;
-	int16		sex;
+	int32		sex;
 	DvActing	act;
 	Datum		args[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
@@ -82,17 +82,13 @@ dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sex must not be NULL"),
 				 errhint("An inquiry matches kana, birth date and sex, all three.")));
-	sex = PG_GETARG_INT16(2);
-	if (sex != 0 && sex != 1 && sex != 2 && sex != 9)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sex %d is not a sex code", sex),
-				 errhint("Use 1 (male), 2 (female), 0 (unknown) or 9 (not applicable).")));
+	sex = dv_sex_arg(fcinfo, 2, sex_type, false);
 	folded = dv_fold_cstring(kana, &folded_len);
 	if (folded_len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("kana must not be empty")));
+				 errmsg("kana must not be empty"),
+				 errhint("Give the kana of the inquiry, e.g. 'ヤマダ ハナコ'.")));
 	InitMaterializedSRF(fcinfo, 0);
 	dv_audit_require_log();
 
@@ -103,12 +99,12 @@ dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
 	args[3] = dv_require_right(act.caller, DV_RIGHT_SOME_INSURER, NULL, "answer an inquiry", &all);
 	args[0] = PG_GETARG_DATUM(1);
 	args[1] = CStringGetTextDatum(folded);
-	args[2] = Int16GetDatum(sex);
+	args[2] = Int16GetDatum((int16) sex);
 	args[4] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
 	nulls[4] = PG_ARGISNULL(6) ? 'n' : ' ';
 	args[5] = PG_ARGISNULL(7) ? (Datum) 0 : PG_GETARG_DATUM(7);
 	nulls[5] = PG_ARGISNULL(7) ? 'n' : ' ';
-	dv_exec(&inquiry, args, nulls, true, 0);
+	dv_exec(&inquiry_plan, args, nulls, true, 0);
 	n = SPI_processed;
 	status = n == 0 ? "no_match" : n == 1 ? "match" : "several";
 
@@ -151,4 +147,20 @@ dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, rnulls);
 	dv_act_end(&act);
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(dvflag_inquiry_without_my_number_1_3);
+/* From 1.3 sex is an integer. */
+Datum
+dvflag_inquiry_without_my_number_1_3(PG_FUNCTION_ARGS)
+{
+	return inquiry(fcinfo, DV_SEX_INT4);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_inquiry_without_my_number);
+/* 1.2's, whose sex is a smallint, for a database not yet updated. */
+Datum
+dvflag_inquiry_without_my_number(PG_FUNCTION_ARGS)
+{
+	return inquiry(fcinfo, DV_SEX_INT2);
 }

@@ -97,11 +97,13 @@ dv_card_person(FunctionCallInfo fcinfo, bool portal)
 	if (card_serial == NULL || dv_text_is_blank(card_serial))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("card_serial must not be NULL or empty")));
+				 errmsg("card_serial must not be NULL or empty"),
+				 errhint("Give the serial of the card's certificate.")));
 	if (principal != NULL && dv_text_is_blank(principal))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("principal_link_no must be NULL or not empty")));
+				 errmsg("principal_link_no must be NULL or not empty"),
+				 errhint("Pass NULL for the card holder's own records, or the principal's link_no when acting as their proxy.")));
 	person = dv_active_card_holder(card_serial);
 	if (person == NULL || principal == NULL)
 		return person;
@@ -279,7 +281,8 @@ folded_name(FunctionCallInfo fcinfo, int n, const char *argname)
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be empty", argname)));
+				 errmsg("%s must not be empty", argname),
+				 errhint("Give the %s in full, or NULL.", argname)));
 	return folded;
 }
 
@@ -303,9 +306,9 @@ value_folds_to(Datum value, bool isnull, const char *folded_want)
 	return !isnull && strcmp(dv_fold_cstring(TextDatumGetCString(value), NULL), folded_want) == 0;
 }
 
-/* The search criteria as JSON, for the audit. */
+/* The search criteria as JSON, for the audit; sex already read. */
 static char *
-criteria_json(FunctionCallInfo fcinfo, const char *outcome, int64 count)
+criteria_json(FunctionCallInfo fcinfo, const char *outcome, int64 count, int32 sex)
 {
 	StringInfoData d;
 	static const char *const names[] = {"birth_date", "name", "kana", "address", "insurer_name", "sex"};
@@ -338,7 +341,7 @@ criteria_json(FunctionCallInfo fcinfo, const char *outcome, int64 count)
 			v = pstrdup(buf);
 		}
 		else if (i == 5)
-			v = psprintf("%d", PG_GETARG_INT16(5));
+			v = psprintf("%d", sex);
 		else
 			v = text_to_cstring(PG_GETARG_TEXT_PP(i));
 		if (!first)
@@ -354,13 +357,14 @@ criteria_json(FunctionCallInfo fcinfo, const char *outcome, int64 count)
 
 /* Audit a disaster search on the given channels. */
 static void
-audit_search(FunctionCallInfo fcinfo, int channels, const char *outcome, int64 count)
+audit_search(FunctionCallInfo fcinfo, int channels, const char *outcome, int64 count, int32 sex)
 {
-	dv_audit(channels, InvalidOid, "disaster_search", NULL, criteria_json(fcinfo, outcome, count));
+	dv_audit(channels, InvalidOid, "disaster_search", NULL, criteria_json(fcinfo, outcome, count, sex));
 }
 
+/* variant: how the sex argument is read (DvSexArg) */
 static void
-disaster_search(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
+disaster_search(FunctionCallInfo fcinfo, int variant)
 {
 	ReturnSetInfo *rsinfo = dv_begin_result(fcinfo);
 	char	   *name,
@@ -372,11 +376,13 @@ disaster_search(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 	int		   *chosen;
 	AddressShape *shapes;
 	int			count = 0;
+	int32		sex = -1;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("birth_date is required for a disaster search")));
+				 errmsg("birth_date is required for a disaster search"),
+				 errhint("A disaster search needs the birth date, the name or the kana, and a fragment of the address or of the insurer's name.")));
 	name = folded_name(fcinfo, 1, "name");
 	kana = folded_name(fcinfo, 2, "kana");
 	if (name == NULL && kana == NULL)
@@ -392,24 +398,17 @@ disaster_search(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 				 errmsg("a disaster search needs an address or insurer_name fragment"),
 				 errhint("Give at least 2 characters of the address or of the insurer's name.")));
 	if (!PG_ARGISNULL(5))
-	{
-		int16		sex = PG_GETARG_INT16(5);
-
-		if (sex != 0 && sex != 1 && sex != 2 && sex != 9)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sex %d is not a sex code", sex),
-					 errhint("Use 1 (male), 2 (female), 0 (unknown) or 9 (not applicable), or NULL.")));
-	}
+		sex = dv_sex_arg(fcinfo, 5, (DvSexArg) variant, true);
 	dv_audit_require_log();
 
 	/* read under the statement's snapshot, like every path */
 	if (!dv_disaster_declared(GetCurrentStatementStartTimestamp()))
 	{
-		audit_search(fcinfo, DV_AUDIT_LOG, "no_disaster", -1);
+		audit_search(fcinfo, DV_AUDIT_LOG, "no_disaster", -1, sex);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_NO_DISASTER),
-				 errmsg("disaster-mode search is available only while a disaster is declared")));
+				 errmsg("disaster-mode search is available only while a disaster is declared"),
+				 errhint("dvflag_admin declares one with dvflag.declare_disaster(starts, ends, note).")));
 	}
 
 	n = dv_enrollments_by_birth(PG_GETARG_DATEADT(0), kana != NULL, kana ? kana : name, &rows);
@@ -426,7 +425,7 @@ disaster_search(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 			!value_folds_to(e->values[Q_NAME], e->nulls[Q_NAME], name))
 			continue;
 		if (!PG_ARGISNULL(5) &&
-			(e->nulls[Q_SEX] || DatumGetInt16(e->values[Q_SEX]) != PG_GETARG_INT16(5)))
+			(e->nulls[Q_SEX] || DatumGetInt16(e->values[Q_SEX]) != sex))
 			continue;
 		flags = dv_person_flags(e->link_no);
 		if (!flags.found)
@@ -448,26 +447,35 @@ disaster_search(FunctionCallInfo fcinfo, int variant pg_attribute_unused())
 
 	if (count > DISASTER_MAX_CANDIDATES)
 	{
-		audit_search(fcinfo, DV_AUDIT_LOG, "too_many", count);
+		audit_search(fcinfo, DV_AUDIT_LOG, "too_many", count, sex);
 		ereport(ERROR,
 				(errcode(ERRCODE_DV_TOO_MANY_CANDIDATES),
 				 errmsg("more than %d candidates match", DISASTER_MAX_CANDIDATES),
 				 errhint("Narrow the search: add the sex, the kana and the name, or a longer fragment.")));
 	}
-	audit_search(fcinfo, DV_AUDIT_LOG | DV_AUDIT_QUEUE, "answered", count);
+	audit_search(fcinfo, DV_AUDIT_LOG | DV_AUDIT_QUEUE, "answered", count, sex);
 	for (int k = 0; k < count; k++)
 		emit(rsinfo, &rows[chosen[k]], shapes[k]);
 }
 
-PG_FUNCTION_INFO_V1(dvflag_disaster_search);
+PG_FUNCTION_INFO_V1(dvflag_disaster_search_1_3);
 /*
  * Row 6: disaster mode.  name/kana exact after folding (each one given must
  * match), birth date exact, sex exact if given; then a candidate must match
  * a fragment: the insurer-name fragment, or the address fragment unless its
- * address is hidden (no address oracle).  At most 20 candidates.
+ * address is hidden (no address oracle).  At most 20 candidates.  From 1.3
+ * sex is an integer.
  */
+Datum
+dvflag_disaster_search_1_3(PG_FUNCTION_ARGS)
+{
+	return dv_quietly(fcinfo, disaster_search, DV_SEX_INT4);
+}
+
+PG_FUNCTION_INFO_V1(dvflag_disaster_search);
+/* 1.2's disaster_search, whose sex is a smallint, for a database not yet updated. */
 Datum
 dvflag_disaster_search(PG_FUNCTION_ARGS)
 {
-	return dv_quietly(fcinfo, disaster_search, 0);
+	return dv_quietly(fcinfo, disaster_search, DV_SEX_INT2);
 }

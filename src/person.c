@@ -658,7 +658,8 @@ ids_changed(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_GENERATED_ALWAYS),
 			 errmsg("the id of an enrollment cannot be changed"),
-			 errdetail("The id pairs every change with its audit and orders registrations.")));
+			 errdetail("The id pairs every change with its audit and orders registrations."),
+			 errhint("Leave id out of the UPDATE; to replace an enrollment, delete it and insert the new one.")));
 }
 
 static void
@@ -909,6 +910,8 @@ enrollment_changed(FunctionCallInfo fcinfo, bool with_carry)
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		elog(ERROR, "dvflag_enrollment_changed: must be an AFTER ... FOR EACH STATEMENT trigger");
 	ev = td->tg_event;
+	/* a COPY's errors from here on are its statement's, of no one line */
+	dv_progress_rows_in();
 	/* a restore's rows bring their audit and their person rows with them */
 	if (dv_behalf && dv_behalf->restoring)
 		return PointerGetDatum(NULL);
@@ -1103,6 +1106,7 @@ dvflag_person_guard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("a person with enrollments or a retained ND cannot be removed from dvflag.person"),
-				 errdetail("dvflag derives each person's protection from this row.")));
+				 errdetail("dvflag derives each person's protection from this row."),
+				 errhint("Delete the person's enrollments instead: the row goes with the last one, unless it keeps the ND of a purged enrollment.")));
 	return TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) ? PointerGetDatum(NULL) : PointerGetDatum(td->tg_trigtuple);
 }

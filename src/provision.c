@@ -203,7 +203,8 @@ bool_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 	if (PG_ARGISNULL(n))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be NULL", argname)));
+				 errmsg("%s must not be NULL", argname),
+				 errhint("Only the arguments that docs/API.md marks optional may be NULL.")));
 	return PG_GETARG_BOOL(n);
 }
 
@@ -213,7 +214,8 @@ id_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 	if (PG_ARGISNULL(n))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be NULL", argname)));
+				 errmsg("%s must not be NULL", argname),
+				 errhint("Only the arguments that docs/API.md marks optional may be NULL.")));
 	return PG_GETARG_INT64(n);
 }
 
@@ -267,7 +269,8 @@ read_request(int64 id)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no request with id " INT64_FORMAT, id)));
+				 errmsg("no request with id " INT64_FORMAT, id),
+				 errhint("Give the request_id that dvflag.request_information() returned.")));
 	tup = SPI_tuptable->vals[0];
 	r.id = id;
 	r.insurer_no = dv_col_text(tup, 2);
@@ -498,7 +501,8 @@ dvflag_request_answer(PG_FUNCTION_ARGS)
 	if (r.requester_role != act.caller && !dv_role_has(act.caller, DV_ROLE_ADMIN))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no request with id " INT64_FORMAT, id)));
+				 errmsg("no request with id " INT64_FORMAT, id),
+				 errhint("Give the request_id that dvflag.request_information() returned.")));
 	if (strcmp(r.status, "pending") == 0 && r.expired)
 	{
 		dv_refuse_in_restricted_operation("dvflag.request_answer()");
@@ -558,7 +562,8 @@ request_to_answer(Oid caller, int64 id, const char *what)
 	if (strcmp(r.status, "pending") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("request " INT64_FORMAT " is not pending: it is %s", id, r.status)));
+				 errmsg("request " INT64_FORMAT " is not pending: it is %s", id, r.status),
+				 errhint("A request is answered once; dvflag.pending_requests() lists those still waiting.")));
 	if (r.expired)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -584,11 +589,13 @@ dvflag_approve_request(PG_FUNCTION_ARGS)
 	if (override_reason != NULL && dv_text_is_blank(override_reason))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("override_reason must be NULL or say why")));
+				 errmsg("override_reason must be NULL or say why"),
+				 errhint("Say why the mark that ND requires is removed, or pass NULL.")));
 	if (override_reason != NULL && choice != DV_MARK_REMOVE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("override_reason is only for removing a mark (mark => false)")));
+				 errmsg("override_reason is only for removing a mark (mark => false)"),
+				 errhint("Pass mark => false with it, or leave override_reason NULL.")));
 	dv_refuse_in_restricted_operation("dvflag.approve_request()");
 	dv_act_begin(&act);
 	r = request_to_answer(act.caller, id, "approve request");
@@ -724,7 +731,8 @@ dvflag_register_item_copy(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(5))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("content must not be NULL")));
+				 errmsg("content must not be NULL"),
+				 errhint("Give the item's content (its 副本) as jsonb.")));
 	dv_refuse_in_restricted_operation("dvflag.register_item_copy()");
 	dv_act_begin(&act);
 	dv_require_right(act.caller, DV_RIGHT_INSURER, c.insurer_no, "register its 副本", NULL);
@@ -768,7 +776,8 @@ dvflag_mark_record(PG_FUNCTION_ARGS)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("no provision record with id " INT64_FORMAT, id)));
+				 errmsg("no provision record with id " INT64_FORMAT, id),
+				 errhint("Give the record id that dvflag.approve_request() or dvflag.decline_request() returned.")));
 	insurer_no = dv_col_text(SPI_tuptable->vals[0], 1);
 	marked = dv_col_bool(SPI_tuptable->vals[0], 2);
 	person = dv_col_text(SPI_tuptable->vals[0], 3);

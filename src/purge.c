@@ -18,6 +18,8 @@
  * them.  The audit and the provision records are append-only; only this
  * function deletes from them, on the admin's behalf (dv_behalf, purging),
  * which refuse_change() honours while the purge's own statements run.  The purge is audited.
+ * Each deletion counts its rows as they go (dvflag.at_row(): a NOTICE every
+ * dvflag.progress_rows rows), so that a long purge is seen to move.
  */
 #include "dvflag.h"
 
@@ -43,50 +45,53 @@ static DvPlan keep_nd = {
 	1, {DATEOID}, NULL, false
 };
 /*
- * Never the enrollment whose SB governs: latest(P)'s while SB_eff(P), or
- * the one whose SB a move carries over (1.3; [carry]).  One row: how many
- * enrollments went, and how many health records went with them (1.3;
- * [health]).  The cascade deletes those at the end of the statement, so
- * the statement's own snapshot still counts them, by the index, one
- * enrollment at a time.
+ * Each deletion twice: [0] for a database not yet updated to 1.3, [1] for
+ * 1.3's, which counts its rows as they go (dvflag.at_row(), of 1.3) and
+ * returns how many.
  */
-#define PURGE_ENROLLMENTS(carried, health) \
-	{"WITH gone AS (DELETE FROM dvflag.enrollment e WHERE e.lost_on OPERATOR(pg_catalog.<) $1" \
-	 "   AND NOT EXISTS (SELECT 1 FROM dvflag.person p" \
-	 "                    WHERE p.latest_id OPERATOR(pg_catalog.=) e.id AND p.sb_eff)" carried \
-	 "   RETURNING e.id)" \
-	 " SELECT (SELECT pg_catalog.count(*) FROM gone), " health, \
-	 1, {DATEOID}, NULL, false}
+#define COUNTED(delete) \
+	"WITH gone AS (" delete " RETURNING 1) SELECT pg_catalog.count(*) FROM gone WHERE dvflag.at_row(NULL)"
+#define PURGE(delete, type) \
+	{{delete, 1, {type}, NULL, false}, {COUNTED(delete), 1, {type}, NULL, false}}
+/*
+ * Never the enrollment whose SB governs: latest(P)'s while SB_eff(P), or
+ * the one whose SB a move carries over (1.3).  1.3's returns one row: how
+ * many enrollments went, and how many health records went with them.  The
+ * cascade deletes those at the end of the statement, so the statement's
+ * own snapshot still counts them, by the index, one enrollment at a time.
+ */
+#define PURGE_ENROLLMENTS(carried) \
+	"DELETE FROM dvflag.enrollment e WHERE e.lost_on OPERATOR(pg_catalog.<) $1" \
+	"   AND NOT EXISTS (SELECT 1 FROM dvflag.person p" \
+	"                    WHERE p.latest_id OPERATOR(pg_catalog.=) e.id AND p.sb_eff)" carried
 static DvPlan purge_enrollments[2] = {
-	PURGE_ENROLLMENTS("", "0::pg_catalog.int8"),
-	PURGE_ENROLLMENTS("   AND NOT EXISTS (SELECT 1 FROM dvflag.person p"
-					  "                    WHERE p.sb_carried_from OPERATOR(pg_catalog.=) e.id)",
-					  "(SELECT COALESCE(pg_catalog.sum(r.n), 0)::pg_catalog.int8 FROM gone g,"
-					  "   LATERAL (SELECT pg_catalog.count(*) AS n FROM dvflag.health_record h"
-					  "             WHERE h.enrollment_id OPERATOR(pg_catalog.=) g.id) r)")
+	{PURGE_ENROLLMENTS(""), 1, {DATEOID}, NULL, false},
+	{"WITH gone AS (" PURGE_ENROLLMENTS("   AND NOT EXISTS (SELECT 1 FROM dvflag.person p"
+										"                    WHERE p.sb_carried_from OPERATOR(pg_catalog.=) e.id)")
+	 " RETURNING e.id)"
+	 " SELECT (SELECT pg_catalog.count(*) FROM gone WHERE dvflag.at_row(NULL)),"
+	 "        (SELECT COALESCE(pg_catalog.sum(r.n), 0)::pg_catalog.int8 FROM gone g,"
+	 "           LATERAL (SELECT pg_catalog.count(*) AS n FROM dvflag.health_record h"
+	 "                     WHERE h.enrollment_id OPERATOR(pg_catalog.=) g.id) r)",
+	 1, {DATEOID}, NULL, false}
 };
-static DvPlan purge_marks = {
+static DvPlan purge_marks[2] = PURGE(
 	"DELETE FROM dvflag.provision_mark m USING dvflag.provision_record r"
 	" WHERE m.record_id OPERATOR(pg_catalog.=) r.id AND r.completed_at OPERATOR(pg_catalog.<) $1",
-	1, {TIMESTAMPTZOID}, NULL, false
-};
-static DvPlan purge_records = {
+	TIMESTAMPTZOID);
+static DvPlan purge_records[2] = PURGE(
 	"DELETE FROM dvflag.provision_record r WHERE r.completed_at OPERATOR(pg_catalog.<) $1",
-	1, {TIMESTAMPTZOID}, NULL, false
-};
-static DvPlan purge_requests = {
+	TIMESTAMPTZOID);
+static DvPlan purge_requests[2] = PURGE(
 	"DELETE FROM dvflag.provision_request q WHERE q.requested_at OPERATOR(pg_catalog.<) $1"
 	"   AND q.status OPERATOR(pg_catalog.<>) 'pending'",
-	1, {TIMESTAMPTZOID}, NULL, false
-};
-static DvPlan purge_refusals = {
+	TIMESTAMPTZOID);
+static DvPlan purge_refusals[2] = PURGE(
 	"DELETE FROM dvflag.registration_refusal r WHERE r.at OPERATOR(pg_catalog.<) $1",
-	1, {TIMESTAMPTZOID}, NULL, false
-};
-static DvPlan purge_audit = {
+	TIMESTAMPTZOID);
+static DvPlan purge_audit[2] = PURGE(
 	"DELETE FROM dvflag.audit a WHERE a.at OPERATOR(pg_catalog.<) $1",
-	1, {TIMESTAMPTZOID}, NULL, false
-};
+	TIMESTAMPTZOID);
 
 /* Now minus so many years, as a timestamptz. */
 static TimestampTz
@@ -99,21 +104,38 @@ years_ago(int years)
 												   IntervalPGetDatum(&span)));
 }
 
+/* The person rows that keep ND: how many changed. */
 static uint64
-run_purge(DvPlan *plan, Datum cutoff)
+run_update(DvPlan *plan, Datum cutoff)
 {
 	dv_exec(plan, &cutoff, NULL, false, 0);
 	return SPI_processed;
 }
 
-/* Column col of the one row the last statement returned, as a count. */
+/* One deletion (of 1.3 when 'v13'), its rows counted as they go: how many went. */
 static uint64
-returned_count(int col)
+run_purge(DvPlan plans[2], bool v13, Datum cutoff, const char *table)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	volatile uint64 n = 0;
 
-	return isnull ? 0 : (uint64) DatumGetInt64(d);
+	if (!v13)
+	{
+		dv_exec(&plans[0], &cutoff, NULL, false, 0);
+		return SPI_processed;
+	}
+	dv_progress_begin(psprintf("deleted from dvflag.%s by dvflag.purge()", table), -1, false);
+	PG_TRY();
+	{
+		dv_exec(&plans[1], &cutoff, NULL, false, 0);
+		n = (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+												 &(bool){0}));
+	}
+	PG_FINALLY();
+	{
+		dv_progress_end();
+	}
+	PG_END_TRY();
+	return n;
 }
 
 /* The cutoffs of one purge, and where it counts what went. */
@@ -135,18 +157,18 @@ purge_rows(void *arg)
 {
 	Cutoffs    *cut = arg;
 
-	/* a database not yet updated to 1.3 has no carried SB, no health records */
-	(void) run_purge(&purge_enrollments[dv_column_exists("person", "sb_carried_from")],
-					 cut->enrollment_day);
-	cut->count[1] = returned_count(1);
-	cut->count[2] = returned_count(2);
-	cut->count[3] = run_purge(&purge_marks, cut->record);
-	cut->count[4] = run_purge(&purge_records, cut->record);
-	cut->count[5] = run_purge(&purge_requests, cut->record);
-	/* nor a refusal table */
-	cut->count[6] = dv_relation_exists("registration_refusal")
-		? run_purge(&purge_refusals, cut->audit) : 0;
-	cut->count[7] = run_purge(&purge_audit, cut->audit);
+	/* a database not yet updated to 1.3 has no refusal table, no at_row() */
+	bool		v13 = dv_relation_exists("registration_refusal");
+
+	cut->count[1] = run_purge(purge_enrollments, v13, cut->enrollment_day, "enrollment");
+	/* the health records that went with them (none before 1.3) */
+	cut->count[2] = v13 ? (uint64) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+																 2, &(bool){0})) : 0;
+	cut->count[3] = run_purge(purge_marks, v13, cut->record, "provision_mark");
+	cut->count[4] = run_purge(purge_records, v13, cut->record, "provision_record");
+	cut->count[5] = run_purge(purge_requests, v13, cut->record, "provision_request");
+	cut->count[6] = v13 ? run_purge(purge_refusals, v13, cut->audit, "registration_refusal") : 0;
+	cut->count[7] = run_purge(purge_audit, v13, cut->audit, "audit");
 }
 
 PG_FUNCTION_INFO_V1(dvflag_purge);
@@ -181,7 +203,7 @@ dvflag_purge(PG_FUNCTION_ARGS)
 					  DatumGetCString(DirectFunctionCall1(date_out, enrollment_day)));
 
 	dv_act_begin(&act);
-	count[0] = run_purge(&keep_nd, enrollment_day);
+	count[0] = run_update(&keep_nd, enrollment_day);
 	behalf.reason = reason;
 	cut.enrollment_day = enrollment_day;
 	cut.record = TimestampTzGetDatum(record_cut);

@@ -168,7 +168,8 @@ map_insurer(FunctionCallInfo fcinfo, bool grant)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("role must not be NULL")));
+				 errmsg("role must not be NULL"),
+				 errhint("Name the login or group role of the staff, e.g. 'kyokai_tokyo_staff'.")));
 	role = PG_GETARG_OID(0);
 	insurer_no = dv_required_text_arg(fcinfo, 1, "insurer_no");
 	dv_check_insurer_no_arg(insurer_no);

@@ -645,7 +645,8 @@ dvflag_insurer_changed(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("insurer_changed() may be called only as a trigger")));
+				 errmsg("insurer_changed() may be called only as a trigger"),
+				 errhint("It is the trigger insurer_changed of dvflag.insurer; there is nothing to call.")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	PG_RETURN_POINTER(NULL);
 }

@@ -1,6 +1,6 @@
 -- What CREATE EXTENSION dvflag creates, and the privilege model (API.md).
 BEGIN;
-SELECT plan(83);
+SELECT plan(85);
 
 SELECT has_schema('dvflag');
 SELECT tables_are('dvflag', ARRAY['insurer', 'enrollment', 'person', 'card', 'proxy',
@@ -46,7 +46,7 @@ FROM (VALUES
   ('portal_self_info', 'card_serial text, principal_link_no text'),
   ('clinic_by_card', 'card_serial text'),
   ('clinic_by_insurance_card', 'insurer_no text, symbol text, number text, branch text'),
-  ('disaster_search', 'birth_date date, name text, kana text, address text, insurer_name text, sex smallint'),
+  ('disaster_search', 'birth_date date, name text, kana text, address text, insurer_name text, sex integer'),
   ('register_card', 'card_serial text, insurer_no text, symbol text, number text, branch text'),
   ('stop_card', 'card_serial text, reason text'),
   ('set_proxy', 'card_serial text, agent_link_no text'),
@@ -67,7 +67,7 @@ FROM (VALUES
   ('mark_record', 'record_id bigint, reason text'),
   ('mark_person_records', 'link_no text, reason text'),
   ('portal_exchange_history', 'card_serial text, principal_link_no text'),
-  ('inquiry_without_my_number', 'kana text, birth_date date, sex smallint, institution text, department text, inquirer text, acquired_between daterange, lost_between daterange'),
+  ('inquiry_without_my_number', 'kana text, birth_date date, sex integer, institution text, department text, inquirer text, acquired_between daterange, lost_between daterange'),
   -- 1.2
   ('sb_due_for_clearing', ''),
   -- 1.3
@@ -75,7 +75,9 @@ FROM (VALUES
   ('decide_carried_sb', 'insurer_no text, symbol text, number text, branch text, keep boolean, reason text'),
   ('portal_health', 'card_serial text, principal_link_no text, kind text'),
   ('clinic_health_by_card', 'card_serial text, consent boolean, kind text'),
-  ('disaster_health', 'insurer_no text, symbol text, number text, branch text, consent boolean, kind text')
+  ('disaster_health', 'insurer_no text, symbol text, number text, branch text, consent boolean, kind text'),
+  ('disasters', ''),
+  ('audit_summary', 'from_day date, to_day date')
 ) AS api(f, args);
 
 -- every function that runs with the owner's rights pins its search_path
@@ -87,23 +89,24 @@ SELECT is(
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace AND NOT p.prosecdef),
-  ARRAY['approve_request', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'clinic_by_card', 'clinic_by_insurance_card',
-        'clinic_health_by_card', 'decide_carried_sb', 'decline_request', 'disaster_health', 'disaster_search',
-        'enrollment_changed', 'expire_requests', 'fold',
+  ARRAY['approve_request', 'at_row', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'audit_summary', 'clinic_by_card',
+        'clinic_by_insurance_card', 'clinic_health_by_card', 'decide_carried_sb', 'decline_request', 'disaster_health',
+        'disaster_search', 'enrollment_changed', 'expire_requests', 'fold',
         'inquiry_without_my_number', 'insurer_changed', 'insurer_no_valid', 'is_blank', 'is_staff_of', 'mark_person_records', 'mark_record',
         'pending_requests', 'person_drift', 'portal_exchange_history', 'portal_health', 'portal_qualifications',
         'portal_self_info',
         'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
         'request_information', 'sb_carried', 'sb_due_for_clearing',
         'set_flag', 'set_item_flag', 'staff_insurers', 'stop_card'],
-  'SECURITY INVOKER: the immutable helpers, the C read paths that resolve no name, and the acting functions that decide by the caller''s role');
+  'SECURITY INVOKER: the immutable helpers, the C read paths that resolve no name, the row counter of long statements, the audit''s summary (its readers'' own rights), and the acting functions that decide by the caller''s role');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
     WHERE p.pronamespace = 'dvflag'::regnamespace
       AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
       AND p.proname NOT IN ('fold', 'insurer_no_valid', 'is_blank', 'portal_qualifications', 'portal_self_info',
                             'clinic_by_card', 'clinic_by_insurance_card', 'portal_exchange_history', 'disaster_search',
-                            'insurer_changed', 'is_staff_of', 'portal_health', 'clinic_health_by_card', 'disaster_health')),
+                            'insurer_changed', 'is_staff_of', 'portal_health', 'clinic_health_by_card', 'disaster_health',
+                            'at_row')),
   NULL, 'every function but the C that resolves no name pins search_path = pg_catalog, pg_temp');
 SELECT is(
   (SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
@@ -138,7 +141,7 @@ FROM (VALUES
   ('dvflag_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card', 'clinic_health_by_card']),
   ('dvflag_disaster', ARRAY['disaster_health', 'disaster_search']),
   ('dvflag_requester', ARRAY['protected', 'request_answer', 'request_information']),
-  ('dvflag_auditor', ARRAY['audit_flush', 'check'])
+  ('dvflag_auditor', ARRAY['audit_flush', 'audit_summary', 'check'])
 ) AS t(r, fns);
 SELECT is(
   (SELECT array_agg(c.relname::text) FROM pg_class c

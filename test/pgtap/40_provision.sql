@@ -291,28 +291,28 @@ VALUES ('TWIN-1', '131136', '3001', '00', '2015-04-01', '2019-04-01', 'ｻｻｷ
        ('TWIN-2', '131136', '3002', '00', '2019-04-01', NULL, 'ササキ　ハナ', 2, '1980-01-01');
 SET ROLE t_staff_c;
 SELECT is((SELECT status || ':' || candidates || ':' || link_no || ':' || protected
-             FROM dvflag.inquiry_without_my_number('スズキ イチロウ', '1978-11-23', 1::smallint, '横浜市', '介護保険課', '山本')),
+             FROM dvflag.inquiry_without_my_number('スズキ イチロウ', '1978-11-23', 1, '横浜市', '介護保険課', '山本')),
           'match:1:ND-AT-B:true', 'one match: answered, with whether the person is protected');
 SELECT is((SELECT status || ':' || candidates || ':' || coalesce(link_no, '-')
-             FROM dvflag.inquiry_without_my_number('スズキ イチロウ', '1978-11-23', 2::smallint, '横浜市', '介護保険課', '山本')),
+             FROM dvflag.inquiry_without_my_number('スズキ イチロウ', '1978-11-23', 2, '横浜市', '介護保険課', '山本')),
           'no_match:0:-', 'sex differs: no match');
 SELECT is((SELECT status || ':' || candidates || ':' || coalesce(link_no, '-')
-             FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2::smallint, '横浜市', '介護保険課', '山本')),
+             FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2, '横浜市', '介護保険課', '山本')),
           'several:2:-', 'two match (folded kana): asked for the period, nothing shown');
 SELECT is((SELECT status || ':' || link_no
-             FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2::smallint, '横浜市', '介護保険課', '山本',
+             FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2, '横浜市', '介護保険課', '山本',
                                                    acquired_between => '[2019-01-01,2020-01-01)')),
           'match:TWIN-2', 'the acquisition period narrows it to one');
 SELECT is((SELECT status || ':' || link_no
-             FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2::smallint, '横浜市', '介護保険課', '山本',
+             FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2, '横浜市', '介護保険課', '山本',
                                                    lost_between => '[2019-01-01,2020-01-01)')),
           'match:TWIN-1', 'so does the loss period');
-SELECT throws_ok($$SELECT * FROM dvflag.inquiry_without_my_number('スズキ イチロウ', '1978-11-23', 1::smallint, '横浜市', ' ', '山本')$$,
+SELECT throws_ok($$SELECT * FROM dvflag.inquiry_without_my_number('スズキ イチロウ', '1978-11-23', 1, '横浜市', ' ', '山本')$$,
                  '22023', NULL, 'the inquirer''s department is required');
 SELECT throws_ok($$SELECT * FROM dvflag.inquiry_without_my_number('スズキ イチロウ', '1978-11-23', NULL, '横浜市', '課', '山本')$$,
                  '22023', NULL, 'sex is required');
 SET ROLE t_staff_a;
-SELECT is((SELECT status FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2::smallint, '横浜市', '介護保険課', '山本')),
+SELECT is((SELECT status FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2, '横浜市', '介護保険課', '山本')),
           'no_match', 'staff of another insurer find nothing of C''s');
 RESET ROLE;
 SELECT is((SELECT jsonb_build_object('institution', detail->'institution', 'department', detail->'department',
@@ -323,7 +323,7 @@ SELECT is((SELECT jsonb_build_object('institution', detail->'institution', 'depa
 SELECT is((SELECT count(*) FROM dvflag.audit WHERE action = 'inquiry_without_my_number'), 6::bigint,
           'each of the six answered inquiries is audited');
 SET ROLE t_admin;
-SELECT throws_ok($$SELECT * FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2::smallint, 'a', 'b', 'c')$$,
+SELECT throws_ok($$SELECT * FROM dvflag.inquiry_without_my_number('ささき はな', '1980-01-01', 2, 'a', 'b', 'c')$$,
                  '42501', NULL, 'admin does not answer inquiries: staff do, within their insurers');
 RESET ROLE;
 

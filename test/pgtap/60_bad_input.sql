@@ -150,8 +150,8 @@ INSERT INTO cases (role, fn, sql, code, what) VALUES
   ('t_disaster', 'disaster_search', $$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '　 ')$$, '22023', 'insurer_name fragment blank'),
   ('t_disaster', 'disaster_search', $$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', address => '大', insurer_name => '保険')$$, '22023', 'a short address fragment beside a good insurer_name'),
   ('t_disaster', 'disaster_search', $$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', address => '大阪', insurer_name => '保')$$, '22023', 'a short insurer_name fragment beside a good address'),
-  ('t_disaster', 'disaster_search', $$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => 3::smallint)$$, '22023', 'sex 3'),
-  ('t_disaster', 'disaster_search', $$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => (-1)::smallint)$$, '22023', 'sex -1'),
+  ('t_disaster', 'disaster_search', $$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => 3)$$, '22023', 'sex 3'),
+  ('t_disaster', 'disaster_search', $$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => -1)$$, '22023', 'sex -1'),
   ('t_disaster', 'disaster_search', $$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => 10::smallint)$$, '22023', 'sex 10');
 
 -- insurer staff (mapped to A): set_flag, stop_card, protected
@@ -358,7 +358,7 @@ SET ROLE t_disaster;
 SELECT throws_ok($$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', address => '大')$$,
                  '22023', 'address fragment must have at least 2 characters',
                  'message: a short fragment is named');
-SELECT throws_ok($$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => 3::smallint)$$,
+SELECT throws_ok($$SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => 3)$$,
                  '22023', 'sex 3 is not a sex code', 'message: a bad sex code is named');
 SET ROLE t_portal;
 SELECT throws_ok($$SELECT dvflag.set_proxy('CARD-NO-FLAG', 'NO-FLAG')$$,

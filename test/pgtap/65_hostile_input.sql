@@ -195,10 +195,10 @@ SET ROLE t_portal;
 SELECT is((SELECT count(*) FROM dvflag.portal_exchange_history('CARD-NO-FLAG') WHERE record_id = :big_record),
           0::bigint, 'the record marked with a 1 MB reason no longer shows');
 SET ROLE t_staff_c;
-SELECT is((SELECT status FROM dvflag.inquiry_without_my_number(repeat('タ', 350000), '1970-05-05', 1::smallint,
+SELECT is((SELECT status FROM dvflag.inquiry_without_my_number(repeat('タ', 350000), '1970-05-05', 1,
                                                               '横浜市', '介護保険課', '山本')),
           'no_match', 'inquiry_without_my_number: a 1 MB kana is no match');
-SELECT is((SELECT status || ':' || link_no FROM dvflag.inquiry_without_my_number('タナカ ケン', '1970-05-05', 1::smallint,
+SELECT is((SELECT status || ':' || link_no FROM dvflag.inquiry_without_my_number('タナカ ケン', '1970-05-05', 1,
                                                               repeat('横', 350000), repeat('介', 350000), repeat('山', 350000))),
           'match:NO-FLAG', 'inquiry_without_my_number: a 1 MB institution, department and inquirer still answer');
 RESET ROLE;
@@ -326,7 +326,7 @@ SELECT is((SELECT count(*) FROM unnest(ARRAY(SELECT 'H' || g FROM generate_serie
             WHERE dvflag.protected(l)),
           3143::bigint, 'protected over a 10,000-element array of link_nos: 3,143');
 SELECT is((SELECT status || ':' || candidates || ':' || coalesce(link_no, '-')
-             FROM dvflag.inquiry_without_my_number('どう　めい', '2003-03-03', 2::smallint, '札幌市', '保険課', '佐々木')),
+             FROM dvflag.inquiry_without_my_number('どう　めい', '2003-03-03', 2, '札幌市', '保険課', '佐々木')),
           'several:10000:-', 'inquiry_without_my_number among 10,000 namesakes: several, only the count');
 
 -- disaster search among the 10,000 namesakes
@@ -525,7 +525,7 @@ SELECT throws_ok($$UPDATE dvflag.enrollment SET name = 'x' || chr(0) WHERE numbe
 SET ROLE t_staff_c;
 SELECT throws_ok($$SELECT dvflag.register_item_copy('131136', NULL, '1005', '00', 'TM04', '{"note": "\u0000"}')$$,
                  '22P05', NULL, 'register_item_copy(jsonb with \u0000) -> 22P05');
-SELECT throws_ok($$SELECT * FROM dvflag.inquiry_without_my_number(convert_from('\xff'::bytea, 'UTF8'), '1970-05-05', 1::smallint, 'a', 'b', 'c')$$,
+SELECT throws_ok($$SELECT * FROM dvflag.inquiry_without_my_number(convert_from('\xff'::bytea, 'UTF8'), '1970-05-05', 1, 'a', 'b', 'c')$$,
                  '22021', NULL, 'inquiry_without_my_number(invalid UTF-8) -> 22021');
 SELECT throws_ok($$SELECT dvflag.mark_record(1, convert_from('\xff'::bytea, 'UTF8'))$$, '22021', NULL,
                  'mark_record(a reason of invalid UTF-8) -> 22021');

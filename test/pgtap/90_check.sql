@@ -34,8 +34,8 @@ SELECT is(pg_temp.after('GRANT SELECT ON dvflag.person TO dvflag_clinic'),
           '{"privilege_granted table dvflag.person"}', 'an audience role given a privilege on a base table');
 SELECT is(pg_temp.after('GRANT SELECT ON dvflag.enrollment TO t_clinic'),
           '{"privilege_granted table dvflag.enrollment"}', 'a login given a privilege on a base table');
-SELECT is(pg_temp.after('GRANT EXECUTE ON FUNCTION dvflag.disaster_search(date, text, text, text, text, smallint) TO PUBLIC'),
-          '{"privilege_granted function dvflag.disaster_search(date,text,text,text,text,smallint)"}', 'EXECUTE granted to PUBLIC');
+SELECT is(pg_temp.after('GRANT EXECUTE ON FUNCTION dvflag.disaster_search(date, text, text, text, text, integer) TO PUBLIC'),
+          '{"privilege_granted function dvflag.disaster_search(date,text,text,text,text,integer)"}', 'EXECUTE granted to PUBLIC');
 SELECT is(pg_temp.after('GRANT EXECUTE ON FUNCTION dvflag.portal_qualifications(text, text) TO dvflag_clinic'),
           '{"privilege_granted function dvflag.portal_qualifications(text,text)"}', 'EXECUTE granted to the wrong audience');
 SELECT is(pg_temp.after('REVOKE EXECUTE ON FUNCTION dvflag.clinic_by_card(text) FROM dvflag_clinic'),

@@ -32,7 +32,7 @@ SELECT is((SELECT count(*) FROM dvflag.disaster_search(p.birth_date, name => p.n
   FROM probes p WHERE p.link_no IN ('SB-AT-C', 'ND-AT-B', 'ND-AT-A') AND p.n = 1 AND p.insurer_no = '131136'
  ORDER BY p.link_no;
 SELECT is((SELECT count(*) FROM dvflag.disaster_search(p.birth_date, name => p.name, kana => p.kana,
-                                                       address => p.frag, sex => 2::smallint)),
+                                                       address => p.frag, sex => 2)),
           0::bigint, 'SB-AT-C: name, kana, sex and the whole address together find nothing')
   FROM probes p WHERE p.link_no = 'SB-AT-C' AND p.n = 1 AND p.insurer_no = '131136';
 

@@ -4,7 +4,7 @@
 -- to another audience role.  Every such call is refused with 42501 before
 -- the function runs; insurer staff are refused for insurers not theirs.
 BEGIN;
-SELECT plan(269);
+SELECT plan(280);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
@@ -26,17 +26,18 @@ SELECT r, fn FROM (VALUES
   ('t_clinic', ARRAY['clinic_by_card', 'clinic_by_insurance_card', 'clinic_health_by_card']),
   ('t_disaster', ARRAY['disaster_search', 'disaster_health']),
   ('t_requester', ARRAY['protected', 'request_information', 'request_answer']),
-  ('t_auditor', ARRAY['check', 'audit_flush']),
+  ('t_auditor', ARRAY['check', 'audit_flush', 'audit_summary']),
   ('t_staff_b', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'is_staff_of', 'fold',
                       'insurer_no_valid', 'is_blank', 'pending_requests', 'approve_request', 'decline_request',
                       'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
                       'mark_person_records', 'inquiry_without_my_number', 'sb_due_for_clearing',
-                      'sb_carried', 'decide_carried_sb']),
+                      'sb_carried', 'decide_carried_sb', 'at_row']),
   ('t_admin', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'is_staff_of', 'declare_disaster',
                     'end_disaster', 'grant_insurer', 'revoke_insurer', 'fold', 'insurer_no_valid', 'is_blank',
                     'pending_requests', 'approve_request', 'decline_request', 'expire_requests', 'set_item_flag',
                     'register_item_copy', 'mark_record', 'mark_person_records', 'check', 'purge',
-                    'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb', 'audit_flush'])) AS a(r, f)
+                    'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb', 'audit_flush', 'at_row',
+                    'disasters', 'audit_summary'])) AS a(r, f)
   LEFT JOIN LATERAL unnest(f) AS fn ON true;
 -- the functions of the API and its helpers, each called with harmless
 -- arguments that are not NULL (a strict function called with a NULL
@@ -48,7 +49,7 @@ SELECT p.proname::text AS fn,
                                         CASE format_type(t, NULL)
                                           WHEN 'date' THEN '2000-01-01'
                                           WHEN 'timestamp with time zone' THEN '2000-01-01'
-                                          WHEN 'smallint' THEN '1' WHEN 'bigint' THEN '1'
+                                          WHEN 'smallint' THEN '1' WHEN 'integer' THEN '1' WHEN 'bigint' THEN '1'
                                           WHEN 'boolean' THEN 'true'
                                           WHEN 'jsonb' THEN '{}'
                                           WHEN 'daterange' THEN '[2000-01-01,2001-01-01)'
@@ -66,14 +67,15 @@ SELECT p.proname::text AS fn,
                      'decline_request', 'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
                      'mark_person_records', 'portal_exchange_history', 'inquiry_without_my_number', 'check',
                      'rearm_triggers', 'purge', 'sb_due_for_clearing', 'sb_carried', 'decide_carried_sb',
-                     'portal_health', 'clinic_health_by_card', 'disaster_health');
+                     'portal_health', 'clinic_health_by_card', 'disaster_health',
+                     'disasters', 'audit_summary');
 CREATE TEMP TABLE denied AS
 SELECT r.role, c.fn, c.sql FROM calls c
  CROSS JOIN (SELECT DISTINCT role FROM allowed) r
  WHERE NOT EXISTS (SELECT FROM allowed a WHERE a.role = r.role AND a.fn = c.fn);
 GRANT SELECT ON denied TO PUBLIC;
 
-SELECT is((SELECT count(*) FROM calls), 40::bigint, 'the forty functions of the API and its helpers are there');
+SELECT is((SELECT count(*) FROM calls), 42::bigint, 'the forty-two functions of the API and its helpers are there');
 -- and whatever else the schema holds, no role may execute more than its list
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
             WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege(r.role, p.oid, 'EXECUTE')

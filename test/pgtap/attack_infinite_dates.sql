@@ -28,7 +28,7 @@ SELECT is((SELECT array_agg(detail -> 'criteria' ->> 'birth_date' ORDER BY id) F
           '{infinity,-infinity}', 'the audit records the dates as given, not a made-up one');
 
 SET ROLE t_staff;
-SELECT is((SELECT status FROM dvflag.inquiry_without_my_number('サトウミサキ', 'infinity', 2::smallint, 'city', 'dept', 'clerk')),
+SELECT is((SELECT status FROM dvflag.inquiry_without_my_number('サトウミサキ', 'infinity', 2, 'city', 'dept', 'clerk')),
           'no_match', 'an inquiry for a birth date of infinity matches nobody');
 RESET ROLE;
 SELECT is((SELECT detail -> 'criteria' ->> 'birth_date' FROM dvflag.audit WHERE action = 'inquiry_without_my_number'),

@@ -434,7 +434,7 @@ out=$(run <<SQL
 BEGIN;
 SET SESSION AUTHORIZATION $r_staff;
 SET dvflag.client = '$tag/inquiry';
-SELECT 'status=' || status FROM dvflag.inquiry_without_my_number('タナカ ケン', '1970-05-05', 1::smallint, '横浜市', '介護保険課', '山本');
+SELECT 'status=' || status FROM dvflag.inquiry_without_my_number('タナカ ケン', '1970-05-05', 1, '横浜市', '介護保険課', '山本');
 ROLLBACK;
 SQL
 )

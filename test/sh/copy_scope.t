@@ -6,12 +6,15 @@
 # same login would: rows of the staff's own insurers, flag changes with a
 # reason, nothing else.  It must not let the COPY reach another table, run
 # anything with another role's rights, or take the server down.
+# Its errors are those of the staff's COPY: they name dvflag.enrollment,
+# never the staging table, a row's error names its input line, and each
+# says what the columns are.
 # Uses its own database and roles (t_copy_*), removed at the end.
 set -u
 db=dvflag_copy_scope
 n=0
 failed=0
-echo "1..29"
+echo "1..37"
 
 ok() {  # ok <condition exit status> <description> [output to show on failure]
   n=$((n + 1))
@@ -291,5 +294,80 @@ SQL
 )
 ! printf '%s\n' "$out" | grep -q -e 西新宿 -e restored && [ "$(printf '%s\n' "$out" | grep -c .)" = 2 ]
 ok $? "staff of B: COPY health_record TO STDOUT gives B's two records and nothing of A" "$out"
+
+# 30-37: the errors say where and what
+all_out=""
+out=$(as t_copy_b <<SQL
+COPY dvflag.enrollment $cols FROM STDIN WITH (FORMAT csv, HEADER);
+link_no,insurer_no,symbol,number,branch,acquired_on,address
+B-20,06132013,B2,b20,00,2024-04-01,横浜市20
+B-21,06132013,B2,b21,00,2024-04-01
+\.
+SQL
+)
+all_out+=$out
+[ "$(state "$out")" = 22P04 ] && printf '%s\n' "$out" | grep -q '^CONTEXT:  COPY dvflag.enrollment, line 3: "B-21,06132013,B2,b21,00,2024-04-01"$' &&
+  printf '%s\n' "$out" | grep -q '^HINT:  Each input line holds the columns this COPY names, in that order (link_no, insurer_no, symbol, number, branch, acquired_on, address); dvflag.enrollment has link_no, insurer_no, '
+ok $? "a line short of a column names dvflag.enrollment and its input line (after the header), and the hint the columns" "$out"
+out=$(as t_copy_b <<SQL
+COPY dvflag.enrollment $cols FROM STDIN WITH (FORMAT csv);
+B-22,06132013,B2,b22,00,2024-04-01,横浜市22
+A-22,01130012,A1,a22,00,2024-04-01,東京都22
+\.
+SQL
+)
+all_out+=$out
+[ "$(state "$out")" = 42501 ] && printf '%s\n' "$out" | grep -q '^CONTEXT:  COPY dvflag.enrollment, line 2$'
+ok $? "a row of another insurer is refused with the input line it is on" "$out"
+out=$(as t_copy_b <<SQL
+COPY dvflag.enrollment $cols FROM STDIN WITH (FORMAT csv);
+B-23,06132013,B2,b23,00,2024-04-01,横浜市23
+B-24,06132013,B2,b24,0,2024-04-01,横浜市24
+\.
+SQL
+)
+all_out+=$out
+[ "$(state "$out")" = 23514 ] && printf '%s\n' "$out" | grep -q '^CONTEXT:  COPY dvflag.enrollment, line 2$'
+ok $? "a CHECK it breaks names the line too" "$out"
+out=$(as t_copy_b <<SQL
+COPY dvflag.enrollment (link_no, insurer_no, symbol, number, branch, acquired_on, nd) FROM STDIN WITH (FORMAT csv);
+B-25,06132013,B2,b25,00,2024-04-01,true
+\.
+SQL
+)
+all_out+=$out
+[ "$(state "$out")" = 22023 ] && printf '%s\n' "$out" | grep -q '^CONTEXT:  COPY dvflag.enrollment$' &&
+  printf '%s\n' "$out" | grep -q "^HINT:  Use dvflag.set_flag(..., reason), or SET LOCAL dvflag.reason"
+ok $? "an error of the whole statement (a flag without a reason) names no line, and keeps its own hint" "$out"
+out=$(as t_copy_b <<'SQL'
+COPY dvflag.enrollment FROM STDIN;
+\.
+SQL
+)
+all_out+=$out
+[ "$(state "$out")" = 428C9 ] && printf '%s\n' "$out" | grep -q '^HINT:  Name the columns of each line, without id'
+ok $? "a COPY without a column list is refused before it reads, with a hint" "$out"
+out=$(as t_copy_b <<'SQL'
+COPY dvflag.enrollment (link_no, adress) FROM STDIN;
+\.
+SQL
+)
+all_out+=$out
+[ "$(state "$out")" = 42703 ] && printf '%s\n' "$out" | grep -q 'column "adress" of relation "dvflag.enrollment" does not exist'
+ok $? "an unknown column is named as dvflag.enrollment's" "$out"
+su_sql "REVOKE TEMP ON DATABASE $db FROM PUBLIC" >/dev/null
+out=$(as t_copy_b <<SQL
+COPY dvflag.enrollment $cols FROM STDIN WITH (FORMAT csv);
+B-26,06132013,B2,b26,00,2024-04-01,横浜市26
+\.
+SQL
+)
+su_sql "GRANT TEMP ON DATABASE $db TO PUBLIC" >/dev/null
+all_out+=$out
+[ "$(state "$out")" = 42501 ] && printf '%s\n' "$out" | grep -q 'needs the TEMP privilege on this database' &&
+  printf '%s\n' "$out" | grep -q "^HINT:  GRANT TEMP ON DATABASE $db TO the role"
+ok $? "without the TEMP privilege, the refusal says so and what to grant" "$out"
+! printf '%s\n' "$all_out" | grep -q -E 'dvflag_copy($|[^_])'
+ok $? "no error names the staging table" "$(printf '%s\n' "$all_out" | grep -E 'dvflag_copy($|[^_])')"
 
 exit $failed

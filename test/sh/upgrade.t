@@ -4,7 +4,7 @@
 # upgraded catalog is the same as a fresh install's, object by object.
 set -u
 . test/sh/tap.sh
-plan 18
+plan 20
 current=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" dvflag.control)
 old=dvflag_upgrade_old
 mid=dvflag_upgrade_mid
@@ -80,6 +80,13 @@ listing="SELECT string_agg(concat_ws(' ', insurer_no, number, sb_set_at, blocks_
                                      evidence_at, cards_seen), ', ' ORDER BY insurer_no, number)
            FROM dvflag.sb_due_for_clearing()"
 q -d $v12 -c "CREATE EXTENSION dvflag VERSION '1.2'" -f test/fixtures/worked_examples.sql >/dev/null
+# 1.2's disaster_search takes a smallint sex; this library serves it still
+search="SELECT count(*) FROM dvflag.disaster_search('1990-07-01', kana => 'サトウ ミサキ', insurer_name => '保険', sex => 2"
+out=$(q -d $v12 -c "SELECT dvflag.declare_disaster(now() - interval '1 hour', now() + interval '1 day', 'upgrade test') > 0" \
+        -c "$search::smallint)" -c "SELECT prosrc FROM pg_proc WHERE proname = 'disaster_search'" 2>&1)
+[ "$out" = "$(printf 't\n3\ndvflag_disaster_search')" ]
+ok $? "a 1.2 database not yet updated searches with its smallint sex, served by 1.2's C symbol"
+[ "$out" = "$(printf 't\n3\ndvflag_disaster_search')" ] || echo "# $out"
 for serial in NEW-1 NEW-2 NEW-1; do
   q -d $v12 -c "SELECT dvflag.register_card('CARD-SB-AT-C-$serial', '131136', NULL, '1002', '00')" >/dev/null 2>&1
 done
@@ -94,6 +101,10 @@ expected="06132013 1001 $set_b f card_registered $registered 1, 131136 1002 $set
 q -d $v12 -c "ALTER EXTENSION dvflag UPDATE" >/dev/null &&
   [ "$(q -d $v12 -c "SELECT extversion FROM pg_extension WHERE extname = 'dvflag'")" = "$current" ]
 ok $? "1.2 with SB flags and refused registrations updates to $current"
+out=$(q -d $v12 -c "$search)" -c "SELECT prosrc FROM pg_proc WHERE proname = 'disaster_search'" 2>&1)
+[ "$out" = "$(printf '3\ndvflag_disaster_search_1_3')" ]
+ok $? "updated, sex => 2 (an integer) works, served by 1.3's C symbol"
+[ "$out" = "$(printf '3\ndvflag_disaster_search_1_3')" ] || echo "# $out"
 after=$(q -d $v12 -c "$listing")
 [ -n "$refused" ] && [ "$after" = "$expected" ]
 ok $? "sb_due_for_clearing lists what 1.2's audit held: when each SB was set, the refusals and cards since"

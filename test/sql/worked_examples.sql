@@ -7,7 +7,9 @@
 CREATE EXTENSION dvflag;
 \set QUIET on
 \o /dev/null
-\i test/fixtures/worked_examples.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set fixture :abs_srcdir '/fixtures/worked_examples.sql'
+\i :fixture
 \o
 \set QUIET off
 CREATE ROLE regress_dvflag_portal IN ROLE dvflag_portal;
@@ -59,13 +61,17 @@ SELECT e.flags,
        (SELECT string_agg(pg_temp.letter(q.insurer_no) || ' ' || coalesce(q.address, 'hidden'), ', ' ORDER BY q.acquired_on)
           FROM dvflag.disaster_search(e.birth_date, kana => e.kana, insurer_name => '保険') q) AS disaster
   FROM example e ORDER BY e.row_no;
+-- sex is an integer (1.3): a literal, as a driver's int parameter would be
+SELECT count(*) AS women_found FROM dvflag.disaster_search('1990-07-01', kana => 'サトウ ミサキ',
+                                                           insurer_name => '保険', sex => 2);
 
 -- §3a: health information, a medication record at each of A, B and C:
 -- the portal with the institution's name and code, the clinic (with the
 -- patient's consent) with the code at most, disaster mode despite SB
 RESET ROLE;
 \o /dev/null
-\i test/fixtures/health_records.sql
+\set fixture :abs_srcdir '/fixtures/health_records.sql'
+\i :fixture
 \o
 SET ROLE regress_dvflag_portal;
 SELECT e.flags,
@@ -124,11 +130,23 @@ SELECT dvflag.end_disaster(:disaster_id);
 SET ROLE regress_dvflag_disaster;
 SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', address => '新宿');
 SELECT * FROM dvflag.disaster_health('131136', NULL, '1005', '00', true);
+SELECT * FROM dvflag.disaster_search('1970-05-05', kana => 'タナカ ケン', insurer_name => '保険', sex => 3);
+SET ROLE regress_dvflag_admin;
+SELECT dvflag.end_disaster(-1);
+SELECT dvflag.declare_disaster(now(), now() - interval '1 hour', 'ends before it starts');
+SET ROLE regress_dvflag_portal;
+SELECT dvflag.register_card('CARD-NO-FLAG', '131136', NULL, '1001', '00');
 RESET ROLE;
 SELECT dvflag.audit_flush() AS flushed \gset
 SELECT action, count(*) FROM dvflag.audit
  WHERE action IN ('disaster_search', 'card_register_refused', 'clinic_health_by_card', 'disaster_health')
  GROUP BY action ORDER BY action;
+-- what an operator watches: the disasters declared, the audit summed up
+SET ROLE regress_dvflag_admin;
+SELECT note, state FROM dvflag.disasters();
+SELECT action, outcome, sum(events) AS events FROM dvflag.audit_summary()
+ GROUP BY action, outcome ORDER BY action, outcome;
+RESET ROLE;
 
 -- clean up the cluster-wide roles (the extension's stay)
 SET dvflag.allow_drop = on;
