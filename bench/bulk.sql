@@ -36,11 +36,20 @@ CREATE TEMP TABLE bulk_rows AS
 :write_rows
 SELECT clock_timestamp() AS t0 \gset
 :load_plain
+-- bench/profile's hooks around the staff COPY (psql -v before_dvflag=...)
+SELECT pg_backend_pid() AS backend_pid \gset
+\setenv BULK_BACKEND_PID :backend_pid
+\if :{?before_dvflag}
+:before_dvflag
+\endif
 SELECT clock_timestamp() AS t1 \gset
 SET ROLE bench_staff;
 SET dvflag.reason = 'benchmark bulk load';
 :load_dvflag
 SELECT clock_timestamp() AS t2 \gset
+\if :{?after_dvflag}
+:after_dvflag
+\endif
 RESET ROLE;
 SELECT format('%s %s %s',
               round(100000 / extract(epoch FROM :'t2'::timestamptz - :'t1'::timestamptz)),
