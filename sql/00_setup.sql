@@ -32,6 +32,8 @@ CREATE FUNCTION dvflag.audience_roles()
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION dvflag.audience_roles() FROM PUBLIC;
+COMMENT ON FUNCTION dvflag.audience_roles() IS
+  'the names of the audience roles (RULES.md §9), the one list; for the extension''s scripts and check(), no audience role';
 
 -- Roles are cluster-wide: create the ones that do not exist yet, and leave
 -- existing ones (and their members) alone.  DROP EXTENSION keeps them.
