@@ -559,9 +559,34 @@ GRANT EXECUTE ON FUNCTION dvflag.audit_summary(date, date) TO dvflag_admin, dvfl
 
 -- ---------------------------------------------------------------------------
 -- The catalog documents itself (1.3): a comment on every function, type,
--- table and column that had none, as sql/ gives them.  The objects created
--- above carry theirs already.
+-- table and column that had none, as sql/ gives them, and on the audience
+-- roles.  The objects created above carry theirs already.
 -- ---------------------------------------------------------------------------
+-- What each audience role is for (\du+), on those that have no comment (an
+-- earlier version created them without); a comment set on a role is kept.
+DO $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT a.rolname, c.note
+             FROM pg_catalog.pg_roles a
+             JOIN (VALUES
+               ('dvflag_admin', 'dvflag audience: administrators: insurers, enrollments and health records, the staff mapping, disasters, check(), purge()'),
+               ('dvflag_insurer', 'dvflag audience: insurer staff: their mapped insurers'' enrollments and health records (RLS), flags, cards, proxies, provision'),
+               ('dvflag_portal', 'dvflag audience: the patient portal (マイナポータル): the portal read paths, card registration, proxies'),
+               ('dvflag_clinic', 'dvflag audience: clinics and pharmacies: qualification and health information by My Number card or insurance card'),
+               ('dvflag_disaster', 'dvflag audience: clinics in disaster mode: disaster_search() and disaster_health() while a disaster is declared'),
+               ('dvflag_requester', 'dvflag audience: information requesters (情報照会): request_information(), request_answer(), protected()'),
+               ('dvflag_auditor', 'dvflag audience: auditors: read the audit and the provision records, check(), audit_summary()'))
+               AS c(name, note) ON a.rolname OPERATOR(pg_catalog.=) c.name
+            WHERE a.rolname OPERATOR(pg_catalog.=) ANY (dvflag.audience_roles())
+              AND pg_catalog.shobj_description(a.oid, 'pg_authid') IS NULL
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.rolname, r.note);
+  END LOOP;
+END
+$$;
+
 -- as in sql/00_setup.sql
 COMMENT ON FUNCTION dvflag.audience_roles() IS
   'the names of the audience roles (RULES.md §9), the one list; for the extension''s scripts and check(), no audience role';

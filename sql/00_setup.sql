@@ -55,5 +55,30 @@ BEGIN
 END
 $$;
 
+-- What each audience role is for (\du+): on the roles created above, and on
+-- existing ones that have no comment; a comment set on a role is kept.
+DO $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT a.rolname, c.note
+             FROM pg_catalog.pg_roles a
+             JOIN (VALUES
+               ('dvflag_admin', 'dvflag audience: administrators: insurers, enrollments and health records, the staff mapping, disasters, check(), purge()'),
+               ('dvflag_insurer', 'dvflag audience: insurer staff: their mapped insurers'' enrollments and health records (RLS), flags, cards, proxies, provision'),
+               ('dvflag_portal', 'dvflag audience: the patient portal (マイナポータル): the portal read paths, card registration, proxies'),
+               ('dvflag_clinic', 'dvflag audience: clinics and pharmacies: qualification and health information by My Number card or insurance card'),
+               ('dvflag_disaster', 'dvflag audience: clinics in disaster mode: disaster_search() and disaster_health() while a disaster is declared'),
+               ('dvflag_requester', 'dvflag audience: information requesters (情報照会): request_information(), request_answer(), protected()'),
+               ('dvflag_auditor', 'dvflag audience: auditors: read the audit and the provision records, check(), audit_summary()'))
+               AS c(name, note) ON a.rolname OPERATOR(pg_catalog.=) c.name
+            WHERE a.rolname OPERATOR(pg_catalog.=) ANY (dvflag.audience_roles())
+              AND pg_catalog.shobj_description(a.oid, 'pg_authid') IS NULL
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.rolname, r.note);
+  END LOOP;
+END
+$$;
+
 GRANT USAGE ON SCHEMA dvflag TO dvflag_admin, dvflag_insurer, dvflag_portal,
   dvflag_clinic, dvflag_disaster, dvflag_requester, dvflag_auditor;
