@@ -557,6 +557,252 @@ $$;
 REVOKE ALL ON FUNCTION dvflag.audit_summary(date, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.audit_summary(date, date) TO dvflag_admin, dvflag_auditor;
 
+-- ---------------------------------------------------------------------------
+-- The catalog documents itself (1.3): a comment on every function, type,
+-- table and column that had none, as sql/ gives them, and on the audience
+-- roles.  The objects created above carry theirs already.
+-- ---------------------------------------------------------------------------
+-- What each audience role is for (\du+), on those that have no comment (an
+-- earlier version created them without); a comment set on a role is kept.
+DO $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT a.rolname, c.note
+             FROM pg_catalog.pg_roles a
+             JOIN (VALUES
+               ('dvflag_admin', 'dvflag audience: administrators: insurers, enrollments and health records, the staff mapping, disasters, check(), purge()'),
+               ('dvflag_insurer', 'dvflag audience: insurer staff: their mapped insurers'' enrollments and health records (RLS), flags, cards, proxies, provision'),
+               ('dvflag_portal', 'dvflag audience: the patient portal (マイナポータル): the portal read paths, card registration, proxies'),
+               ('dvflag_clinic', 'dvflag audience: clinics and pharmacies: qualification and health information by My Number card or insurance card'),
+               ('dvflag_disaster', 'dvflag audience: clinics in disaster mode: disaster_search() and disaster_health() while a disaster is declared'),
+               ('dvflag_requester', 'dvflag audience: information requesters (情報照会): request_information(), request_answer(), protected()'),
+               ('dvflag_auditor', 'dvflag audience: auditors: read the audit and the provision records, check(), audit_summary()'))
+               AS c(name, note) ON a.rolname OPERATOR(pg_catalog.=) c.name
+            WHERE a.rolname OPERATOR(pg_catalog.=) ANY (dvflag.audience_roles())
+              AND pg_catalog.shobj_description(a.oid, 'pg_authid') IS NULL
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.rolname, r.note);
+  END LOOP;
+END
+$$;
+
+-- as in sql/00_setup.sql
+COMMENT ON FUNCTION dvflag.audience_roles() IS
+  'the names of the audience roles (RULES.md §9), the one list; for the extension''s scripts and check(), no audience role';
+-- as in sql/10_helpers.sql
+COMMENT ON FUNCTION dvflag.is_blank(text) IS
+  'true for text that is empty or only white space (any Unicode White_Space), the test of the CHECKs; admin, insurer staff';
+COMMENT ON FUNCTION dvflag.refuse_change() IS
+  'trigger: refuses UPDATE, DELETE and TRUNCATE of the append-only tables and TRUNCATE of enrollment; no role calls it';
+-- as in sql/20_audit.sql
+COMMENT ON COLUMN dvflag.audit.id IS 'identity, in insertion order (order events by at: a queued read''s row is inserted later)';
+COMMENT ON COLUMN dvflag.audit.at IS 'when the event happened';
+COMMENT ON COLUMN dvflag.audit.action IS 'the kind of event: flag_change, protection_change, card_register_refused, disaster_search, provision_completed ...';
+COMMENT ON COLUMN dvflag.audit.target IS 'what the event is about: an insurance card (insurer/symbol/number/branch), a card serial, a link_no; or NULL';
+COMMENT ON COLUMN dvflag.audit.detail IS 'the event''s particulars: its event id, old and new values, reason, criteria, result count ...';
+COMMENT ON FUNCTION dvflag.audit_flush() IS
+  'waits (at most 10 s) until this database''s queued audit rows are in dvflag.audit; false if they are not yet; admin, auditor';
+COMMENT ON FUNCTION dvflag.audit_rows_lost() IS
+  'queued audit rows the writer failed to insert since the server started (their events are in the server log); for check(), no audience role';
+-- as in sql/30_enrollment.sql
+COMMENT ON COLUMN dvflag.insurer.insurer_no IS '保険者番号: 8 digits with a check digit, or 6 digits for municipal NHI (市町村国保)';
+COMMENT ON COLUMN dvflag.insurer.name IS '保険者名称: the name the read paths show and the disaster search matches a fragment of';
+COMMENT ON FUNCTION dvflag.insurer_changed() IS
+  'trigger: makes every backend forget its cached insurer names after a change of dvflag.insurer; no role calls it';
+COMMENT ON COLUMN dvflag.enrollment.id IS 'identity: the enrollment''s id, which health records, copies and provision records refer to';
+COMMENT ON COLUMN dvflag.enrollment.link_no IS '紐付番号: the person, the same across all their insurers';
+COMMENT ON COLUMN dvflag.enrollment.insurer_no IS 'the insurer (保険者番号) this enrollment belongs to';
+COMMENT ON COLUMN dvflag.enrollment.symbol IS '記号 of the insurance card; NULL where the insurer uses none';
+COMMENT ON COLUMN dvflag.enrollment.number IS '番号 of the insurance card';
+COMMENT ON COLUMN dvflag.enrollment.branch IS '枝番: the 2-digit branch of the insurance card (個人単位被保険者番号)';
+COMMENT ON COLUMN dvflag.enrollment.acquired_on IS '資格取得日: when the enrollment began';
+COMMENT ON COLUMN dvflag.enrollment.lost_on IS '資格喪失日: when it ended; NULL while current';
+COMMENT ON COLUMN dvflag.enrollment.name IS 'the person''s name (氏名), matched after fold()';
+COMMENT ON COLUMN dvflag.enrollment.kana IS 'the reading of the name (カナ氏名), matched after fold()';
+COMMENT ON COLUMN dvflag.enrollment.sex IS '1 male, 2 female, 0 unknown, 9 not applicable';
+COMMENT ON COLUMN dvflag.enrollment.birth_date IS 'date of birth';
+COMMENT ON COLUMN dvflag.enrollment.address IS '住所: NULL on the insurance-card and disaster paths while hide_address (ND_eff or SB_eff)';
+COMMENT ON COLUMN dvflag.enrollment.postcode IS '郵便番号, NNN-NNNN or NNNNNNN: hidden with the address';
+COMMENT ON COLUMN dvflag.person.link_no IS '紐付番号: the person';
+COMMENT ON COLUMN dvflag.person.latest_id IS 'the enrollment that is latest(P) (RULES.md §2)';
+COMMENT ON COLUMN dvflag.person.nd_eff IS 'ND_eff(P): ND on any enrollment of the person, past or present, or retained';
+COMMENT ON COLUMN dvflag.person.sb_eff IS 'SB_eff(P): SB of latest(P), or carried over a move onto it';
+COMMENT ON COLUMN dvflag.person.nd_retained IS 'ND of enrollments purged by retention, still in force';
+COMMENT ON COLUMN dvflag.person.version IS 'bumped by every recomputation, so that concurrent recomputations of one person conflict';
+COMMENT ON COLUMN dvflag.person.updated_at IS 'when the state was last recomputed';
+COMMENT ON COLUMN dvflag.person.sb_carried_since IS 'since when the SB of sb_carried_from is carried';
+COMMENT ON TABLE dvflag.insurer_staff IS 'which login (or group) role works for which insurer: written by grant_insurer() and revoke_insurer()';
+COMMENT ON COLUMN dvflag.insurer_staff.staff IS 'the role: its members that may SET ROLE to it work for the insurer';
+COMMENT ON COLUMN dvflag.insurer_staff.insurer_no IS 'the insurer whose enrollments and health records the role sees and writes';
+COMMENT ON FUNCTION dvflag.enrollment_changed() IS
+  'trigger: audits flag changes (a reason required), recomputes each touched person''s dvflag.person and audits protection changes; no role calls it';
+COMMENT ON FUNCTION dvflag.person_guard() IS
+  'trigger: refuses to delete a person row while the person has an enrollment or retains ND; no role calls it';
+COMMENT ON FUNCTION dvflag.set_flag(text, text, text, text, text, boolean, text) IS
+  'sets or clears nd, sb or ar of one enrollment, with a reason, audited; true if it changed; insurer staff (their insurers), admin';
+COMMENT ON FUNCTION dvflag.protected(text) IS
+  'is this person a protected target (ND_eff or SB_eff; false if unknown)? audited; insurer staff, requester, admin';
+COMMENT ON FUNCTION dvflag.sb_carried() IS
+  'the persons whose SB a move carried onto the caller''s insurers'' enrollments, and since when (RULES.md §5); insurer staff, admin (all)';
+COMMENT ON FUNCTION dvflag.decide_carried_sb(text, text, text, text, boolean, text) IS
+  'decides a carried SB: keep sets SB on that enrollment, otherwise it ends; audited; false if none was carried; insurer staff, admin';
+COMMENT ON FUNCTION dvflag.grant_insurer(regrole, text) IS
+  'maps a role to an insurer: its members (insurer staff) see and write that insurer''s enrollments; admin';
+COMMENT ON FUNCTION dvflag.revoke_insurer(regrole, text) IS
+  'removes the mapping of a role to an insurer; admin';
+COMMENT ON FUNCTION dvflag.staff_insurers() IS
+  'the insurers the current role is mapped to (the read check of the staff''s row-level security); insurer staff, admin';
+COMMENT ON FUNCTION dvflag.is_staff_of(text) IS
+  'is the current role mapped to this insurer? the write check of the staff''s row-level security; insurer staff, admin';
+-- as in sql/40_cards.sql
+COMMENT ON TABLE dvflag.card IS 'マイナンバーカード by certificate serial, bound to a person by initial registration (初回登録); written by the functions only';
+COMMENT ON COLUMN dvflag.card.card_serial IS 'the certificate serial: the key of the portal and clinic card paths';
+COMMENT ON COLUMN dvflag.card.link_no IS '紐付番号: the person the card is bound to';
+COMMENT ON COLUMN dvflag.card.registered_at IS 'when it was registered';
+COMMENT ON COLUMN dvflag.card.stopped_at IS 'when it was stopped (停止); a stopped card answers nothing';
+COMMENT ON COLUMN dvflag.card.stop_reason IS 'why it was stopped';
+COMMENT ON TABLE dvflag.proxy IS '代理人: the agent may view the principal''s portal data; written by the functions only';
+COMMENT ON COLUMN dvflag.proxy.principal_link_no IS '紐付番号 of the principal, who named the proxy';
+COMMENT ON COLUMN dvflag.proxy.agent_link_no IS '紐付番号 of the agent, who calls the portal paths with their own card';
+COMMENT ON COLUMN dvflag.proxy.created_at IS 'when the principal named the agent';
+COMMENT ON FUNCTION dvflag.register_card(text, text, text, text, text) IS
+  'initial registration (初回登録) of a card to the person of that enrollment; DV001 while SB_eff, audited; portal';
+COMMENT ON FUNCTION dvflag.stop_card(text, text) IS
+  'stops a card (STEP1 of RULES.md §5), with a reason: it answers nothing anywhere after; audited; insurer staff of the person, admin';
+COMMENT ON FUNCTION dvflag.set_proxy(text, text) IS
+  'the principal, with their card, names a proxy (代理人); audited; portal';
+COMMENT ON FUNCTION dvflag.remove_proxy(text, text) IS
+  'the principal, with their card, removes a proxy; true if one was removed; audited; portal';
+COMMENT ON FUNCTION dvflag.remove_proxy_for(text, text, text) IS
+  'removes a proxy for a principal who cannot (STEP3 of RULES.md §5), with a reason; audited; insurer staff of the principal, admin';
+COMMENT ON COLUMN dvflag.sb_flag_set.enrollment_id IS 'the enrollment whose SB is set';
+COMMENT ON COLUMN dvflag.sb_flag_set.set_at IS 'when it was last set';
+COMMENT ON COLUMN dvflag.registration_refusal.id IS 'identity';
+COMMENT ON COLUMN dvflag.registration_refusal.at IS 'when the registration was refused';
+COMMENT ON COLUMN dvflag.registration_refusal.link_no IS '紐付番号: the person the card was to be bound to';
+COMMENT ON COLUMN dvflag.registration_refusal.card_serial IS 'the serial of the refused card (never shown by sb_due_for_clearing)';
+COMMENT ON COLUMN dvflag.registration_refusal.event IS 'the event id of the refusal''s audit row and log line';
+COMMENT ON FUNCTION dvflag.sb_due_for_clearing() IS
+  'the SB flags that look due for clearing: a card of the person showed up after the flag was set (RULES.md §5 STEP4); insurer staff, admin (all)';
+-- as in sql/50_read_paths.sql
+COMMENT ON TYPE dvflag.qualification IS 'an enrollment as the read paths show it, the same columns on every path; a hidden column is NULL';
+COMMENT ON FUNCTION dvflag.portal_qualifications(text, text) IS
+  'every enrollment of the card''s person (or of the principal, for a proxy); none while SB_eff (RULES.md §3 row 1); portal';
+COMMENT ON FUNCTION dvflag.portal_self_info(text, text) IS
+  'each enrollment of the card''s person (or principal) whose own SB is not set (RULES.md §3 row 2); portal';
+COMMENT ON FUNCTION dvflag.clinic_by_card(text) IS
+  'the current qualification of the person of an active card; none while SB_eff (RULES.md §3 row 4); clinic';
+COMMENT ON FUNCTION dvflag.clinic_by_insurance_card(text, text, text, text) IS
+  'the enrollment of that insurance card, address and postcode NULL while hide_address (RULES.md §3 row 5); clinic';
+-- as in sql/60_disaster.sql
+COMMENT ON TABLE dvflag.disaster IS 'declared disasters: disaster-mode search works from starts to ends unless ended; written by the functions only';
+COMMENT ON COLUMN dvflag.disaster.id IS 'identity: the id end_disaster() takes';
+COMMENT ON COLUMN dvflag.disaster.starts IS 'when disaster mode begins';
+COMMENT ON COLUMN dvflag.disaster.ends IS 'when it ends at the latest';
+COMMENT ON COLUMN dvflag.disaster.note IS 'what the disaster is, as the admin declared it';
+COMMENT ON COLUMN dvflag.disaster.declared_at IS 'when it was declared';
+COMMENT ON COLUMN dvflag.disaster.ended_at IS 'when end_disaster() ended it; NULL if not';
+COMMENT ON FUNCTION dvflag.disaster_search(date, text, text, text, text, integer) IS
+  'while a disaster is declared: at most 20 candidates by name or kana, birth date and a fragment (RULES.md §3 row 6); audited; disaster';
+COMMENT ON FUNCTION dvflag.declare_disaster(timestamptz, timestamptz, text) IS
+  'declares a disaster: disaster-mode search works from starts to ends; returns its id; audited; admin';
+COMMENT ON FUNCTION dvflag.end_disaster(bigint) IS
+  'ends a declared disaster now; audited; admin';
+-- as in sql/70_provision.sql
+COMMENT ON COLUMN dvflag.item_flag.insurer_no IS 'the insurer';
+COMMENT ON COLUMN dvflag.item_flag.item_code IS '特定個人情報名コード: the item';
+COMMENT ON COLUMN dvflag.item_flag.nd IS 'ND on the item: every provision of it at this insurer is marked';
+COMMENT ON COLUMN dvflag.item_flag.ar IS 'AR on the item: every request for it at this insurer waits for staff';
+COMMENT ON COLUMN dvflag.item_copy.enrollment_id IS 'the enrollment';
+COMMENT ON COLUMN dvflag.item_copy.item_code IS '特定個人情報名コード: the item';
+COMMENT ON COLUMN dvflag.item_copy.content IS 'the answer given automatically to a request for the item';
+COMMENT ON COLUMN dvflag.item_copy.registered_at IS 'when it was registered';
+COMMENT ON COLUMN dvflag.provision_request.id IS 'identity: the request_id of the functions';
+COMMENT ON COLUMN dvflag.provision_request.requested_at IS 'when it was asked';
+COMMENT ON COLUMN dvflag.provision_request.expires_at IS 'when a pending request expires (setting dvflag.request_validity)';
+COMMENT ON COLUMN dvflag.provision_request.requester IS 'the requesting login role, by name';
+COMMENT ON COLUMN dvflag.provision_request.requester_client IS 'the requester''s dvflag.client';
+COMMENT ON COLUMN dvflag.provision_request.insurer_no IS 'the insurer asked';
+COMMENT ON COLUMN dvflag.provision_request.symbol IS '記号 of the insurance card asked about';
+COMMENT ON COLUMN dvflag.provision_request.number IS '番号 of the insurance card asked about';
+COMMENT ON COLUMN dvflag.provision_request.branch IS '枝番 of the insurance card asked about';
+COMMENT ON COLUMN dvflag.provision_request.enrollment_id IS 'the enrollment of that card; NULL when none (no_agency_code)';
+COMMENT ON COLUMN dvflag.provision_request.item_code IS '特定個人情報名コード: the item asked for';
+COMMENT ON COLUMN dvflag.provision_request.ndc IS 'the requester set NDC (不開示コード): the record is marked';
+COMMENT ON COLUMN dvflag.provision_request.status IS 'pending, provided, declined, expired, no_copy (副本未登録) or no_agency_code (機関別符号未発行)';
+COMMENT ON COLUMN dvflag.provision_request.answer IS 'the content provided, once provided';
+COMMENT ON COLUMN dvflag.provision_request.record_id IS 'the provision record, once completed';
+COMMENT ON COLUMN dvflag.provision_record.id IS 'identity: the record_id of the functions';
+COMMENT ON COLUMN dvflag.provision_record.request_id IS 'the request it completes';
+COMMENT ON COLUMN dvflag.provision_record.requester IS 'the requesting login role, by name';
+COMMENT ON COLUMN dvflag.provision_record.requester_client IS 'the requester''s dvflag.client';
+COMMENT ON COLUMN dvflag.provision_record.insurer_no IS 'the providing insurer';
+COMMENT ON COLUMN dvflag.provision_record.enrollment_id IS 'the enrollment; NULL when none was found';
+COMMENT ON COLUMN dvflag.provision_record.link_no IS '紐付番号 of the person, for the exchange history; NULL when none was found';
+COMMENT ON COLUMN dvflag.provision_record.item_code IS '特定個人情報名コード: the item';
+COMMENT ON COLUMN dvflag.provision_record.ndc IS 'the requester set NDC (不開示コード)';
+COMMENT ON COLUMN dvflag.provision_record.requested_at IS 'when the request was asked';
+COMMENT ON COLUMN dvflag.provision_record.completed_at IS 'when it completed';
+COMMENT ON COLUMN dvflag.provision_record.outcome IS 'provided, declined, expired, no_copy or no_agency_code';
+COMMENT ON COLUMN dvflag.provision_record.manual IS 'completed by staff (approved or declined), not automatically';
+COMMENT ON COLUMN dvflag.provision_mark.id IS 'identity';
+COMMENT ON COLUMN dvflag.provision_mark.record_id IS 'the provision record marked';
+COMMENT ON COLUMN dvflag.provision_mark.marked_at IS 'when the mark was appended';
+COMMENT ON COLUMN dvflag.provision_mark.actor IS 'the login role that appended it';
+COMMENT ON COLUMN dvflag.provision_mark.reason IS 'why (記録事項変更事由)';
+COMMENT ON TYPE dvflag.provision_answer IS 'what a requester gets back: the request, its status and, once provided, the content and the record';
+COMMENT ON TYPE dvflag.exchange IS 'a row of the portal''s exchange history (やりとり履歴): a provision that completed normally, unmarked';
+COMMENT ON FUNCTION dvflag.request_information(text, text, text, text, text, boolean) IS
+  'asks an insurer for an item of an enrollment (情報照会, RULES.md §6): answered at once, or pending while AR holds; requester';
+COMMENT ON FUNCTION dvflag.request_answer(bigint) IS
+  'the caller''s own request by id: its status and, once provided, the content and record; requester';
+COMMENT ON FUNCTION dvflag.pending_requests() IS
+  'the requests waiting for staff, with the 副本 content and whether the record must be marked; insurer staff (their insurers), admin (all)';
+COMMENT ON FUNCTION dvflag.approve_request(bigint, jsonb, boolean, text) IS
+  'approves (送信許可) a pending request, optionally with corrected content and a mark; returns the record id; insurer staff, admin';
+COMMENT ON FUNCTION dvflag.decline_request(bigint, text) IS
+  'declines a pending request with a reason; returns the record id; insurer staff, admin';
+COMMENT ON FUNCTION dvflag.expire_requests() IS
+  'closes the pending requests past dvflag.request_validity as expired; returns how many; insurer staff (their insurers), admin (all)';
+COMMENT ON FUNCTION dvflag.set_item_flag(text, text, text, boolean, text) IS
+  'sets or clears nd or ar on an item at an insurer, with a reason; audited; true if it changed; insurer staff, admin';
+COMMENT ON FUNCTION dvflag.register_item_copy(text, text, text, text, text, jsonb) IS
+  'registers or replaces the 副本 of an item of an enrollment; insurer staff, admin';
+COMMENT ON FUNCTION dvflag.mark_record(bigint, text) IS
+  'appends a non-disclosure mark to a record (記録事項変更事由の追記); false if already marked; insurer staff of the provider, admin';
+COMMENT ON FUNCTION dvflag.mark_person_records(text, text) IS
+  'marks every unmarked record of a person, in the step that sets ND; returns how many; insurer staff of the person, admin';
+COMMENT ON FUNCTION dvflag.portal_exchange_history(text, text) IS
+  'やりとり履歴: the person''s provision records that completed normally and carry no mark (RULES.md §3 row 3); portal';
+-- as in sql/75_inquiries.sql
+COMMENT ON FUNCTION dvflag.inquiry_without_my_number(text, date, integer, text, text, text, daterange, daterange) IS
+  'a municipality''s inquiry without My Number (RULES.md §7): match, no_match or several by kana, birth date and sex; audited; insurer staff';
+-- as in sql/80_health.sql
+COMMENT ON COLUMN dvflag.health_record.id IS 'identity, in the order the records were loaded';
+COMMENT ON COLUMN dvflag.health_record.enrollment_id IS 'the enrollment (個人単位被保険者番号) the record belongs to; it goes with it';
+COMMENT ON FUNCTION dvflag.portal_health(text, text, text) IS
+  'every health record of the card''s person (or principal), institutions shown; none while SB_eff (RULES.md §3a row 1); portal';
+COMMENT ON FUNCTION dvflag.clinic_health_by_card(text, boolean, text) IS
+  'with consent: medication and checkups of the card''s person; none while SB_eff, no institution name (RULES.md §3a row 2); audited; clinic';
+COMMENT ON FUNCTION dvflag.disaster_health(text, text, text, text, boolean, text) IS
+  'while a disaster is declared, with consent: medication and checkups by an insurance card, also under SB_eff (RULES.md §3a row 4); audited; disaster';
+-- as in sql/90_operations.sql
+COMMENT ON FUNCTION dvflag.at_row(bigint) IS
+  'counts a row of a staff COPY or of purge() for their progress reports; does nothing elsewhere; called by them as insurer staff or admin';
+COMMENT ON FUNCTION dvflag.rearm_triggers() IS
+  'after a restore: puts dvflag''s triggers back to ENABLE ALWAYS; returns how many it changed; superuser, no audience role';
+COMMENT ON FUNCTION dvflag.person_drift() IS
+  'the persons whose stored state is not what the rules give, and person rows with nothing left; for check(), no audience role';
+COMMENT ON FUNCTION dvflag."check"() IS
+  'the deployment self-check: one row per problem found (privileges, owners, settings, triggers, roles, derived state), none if all is well; admin, auditor';
+COMMENT ON FUNCTION dvflag.purge() IS
+  'deletes what is past its retention (RULES.md §8), keeping every flag''s effect; returns the rows per kind; audited; admin';
+COMMENT ON FUNCTION dvflag.disasters() IS
+  'the declared disasters, newest first, with their state: scheduled, active, ended or expired; admin';
+COMMENT ON FUNCTION dvflag.audit_summary(date, date) IS
+  'the audited events counted by day, action and outcome, without who, whom or what; admin, auditor';
+
 -- Without dvflag in shared_preload_libraries, PostgreSQL refuses a COPY
 -- into dvflag.enrollment by a role under its row-level security (insurer
 -- staff, admin) before any of dvflag runs ("COPY FROM not supported with

@@ -37,6 +37,8 @@ COMMENT ON FUNCTION dvflag.insurer_no_valid(text) IS
 CREATE FUNCTION dvflag.is_blank(text) RETURNS boolean
   AS 'MODULE_PATHNAME', 'dvflag_is_blank'
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dvflag.is_blank(text) IS
+  'true for text that is empty or only white space (any Unicode White_Space), the test of the CHECKs; admin, insurer staff';
 
 -- Refuse what would bypass the audit: UPDATE, DELETE or TRUNCATE of an
 -- append-only table, TRUNCATE of dvflag.enrollment.  Its triggers are
@@ -46,3 +48,5 @@ CREATE FUNCTION dvflag.refuse_change()
   AS 'MODULE_PATHNAME', 'dvflag_refuse_change'
   LANGUAGE C SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.refuse_change() IS
+  'trigger: refuses UPDATE, DELETE and TRUNCATE of the append-only tables and TRUNCATE of enrollment; no role calls it';

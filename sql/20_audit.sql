@@ -13,8 +13,13 @@ CREATE TABLE dvflag.audit (
   detail jsonb NOT NULL DEFAULT '{}'
 );
 COMMENT ON TABLE dvflag.audit IS 'append-only audit: flag changes, card registrations and refusals, card stops, proxy changes, disaster searches, information provision';
+COMMENT ON COLUMN dvflag.audit.id IS 'identity, in insertion order (order events by at: a queued read''s row is inserted later)';
+COMMENT ON COLUMN dvflag.audit.at IS 'when the event happened';
 COMMENT ON COLUMN dvflag.audit.actor IS 'the login role (session user)';
 COMMENT ON COLUMN dvflag.audit.client IS 'the application''s own identity of the operator (setting dvflag.client)';
+COMMENT ON COLUMN dvflag.audit.action IS 'the kind of event: flag_change, protection_change, card_register_refused, disaster_search, provision_completed ...';
+COMMENT ON COLUMN dvflag.audit.target IS 'what the event is about: an insurance card (insurer/symbol/number/branch), a card serial, a link_no; or NULL';
+COMMENT ON COLUMN dvflag.audit.detail IS 'the event''s particulars: its event id, old and new values, reason, criteria, result count ...';
 CREATE INDEX audit_at ON dvflag.audit (at);
 ALTER TABLE dvflag.audit ENABLE ROW LEVEL SECURITY;
 
@@ -40,11 +45,15 @@ CREATE FUNCTION dvflag.audit_flush()
   AS 'MODULE_PATHNAME', 'dvflag_audit_flush'
   LANGUAGE C VOLATILE
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.audit_flush() IS
+  'waits (at most 10 s) until this database''s queued audit rows are in dvflag.audit; false if they are not yet; admin, auditor';
 CREATE FUNCTION dvflag.audit_rows_lost()
   RETURNS bigint
   AS 'MODULE_PATHNAME', 'dvflag_audit_rows_lost'
   LANGUAGE C VOLATILE
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.audit_rows_lost() IS
+  'queued audit rows the writer failed to insert since the server started (their events are in the server log); for check(), no audience role';
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;

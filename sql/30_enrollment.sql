@@ -9,6 +9,8 @@ CREATE TABLE dvflag.insurer (
   name       text NOT NULL CONSTRAINT insurer_name_not_blank CHECK (NOT dvflag.is_blank(name))
 );
 COMMENT ON TABLE dvflag.insurer IS '保険者: insurers; insurer_no is 8 digits with a check digit, or 6 digits (municipal NHI)';
+COMMENT ON COLUMN dvflag.insurer.insurer_no IS '保険者番号: 8 digits with a check digit, or 6 digits for municipal NHI (市町村国保)';
+COMMENT ON COLUMN dvflag.insurer.name IS '保険者名称: the name the read paths show and the disaster search matches a fragment of';
 
 -- Every backend caches insurers' names (store.c); a change of the table
 -- makes them forget.  C that resolves no names: no definer rights.
@@ -16,6 +18,8 @@ CREATE FUNCTION dvflag.insurer_changed()
   RETURNS trigger
   AS 'MODULE_PATHNAME', 'dvflag_insurer_changed'
   LANGUAGE C SECURITY INVOKER;
+COMMENT ON FUNCTION dvflag.insurer_changed() IS
+  'trigger: makes every backend forget its cached insurer names after a change of dvflag.insurer; no role calls it';
 CREATE TRIGGER insurer_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dvflag.insurer
   FOR EACH STATEMENT EXECUTE FUNCTION dvflag.insurer_changed();
 ALTER TABLE dvflag.insurer ENABLE ALWAYS TRIGGER insurer_changed;
@@ -46,6 +50,20 @@ COMMENT ON TABLE dvflag.enrollment IS '資格: one person (link_no, 紐付番号
 COMMENT ON COLUMN dvflag.enrollment.nd IS '不開示該当フラグ: hides the address on insurance-card and disaster paths, from any past insurer on';
 COMMENT ON COLUMN dvflag.enrollment.sb IS '自己情報提供不可フラグ: on the latest enrollment, blocks the card paths and hides the address';
 COMMENT ON COLUMN dvflag.enrollment.ar IS '自動応答不可フラグ: answers to requesters wait for staff';
+COMMENT ON COLUMN dvflag.enrollment.id IS 'identity: the enrollment''s id, which health records, copies and provision records refer to';
+COMMENT ON COLUMN dvflag.enrollment.link_no IS '紐付番号: the person, the same across all their insurers';
+COMMENT ON COLUMN dvflag.enrollment.insurer_no IS 'the insurer (保険者番号) this enrollment belongs to';
+COMMENT ON COLUMN dvflag.enrollment.symbol IS '記号 of the insurance card; NULL where the insurer uses none';
+COMMENT ON COLUMN dvflag.enrollment.number IS '番号 of the insurance card';
+COMMENT ON COLUMN dvflag.enrollment.branch IS '枝番: the 2-digit branch of the insurance card (個人単位被保険者番号)';
+COMMENT ON COLUMN dvflag.enrollment.acquired_on IS '資格取得日: when the enrollment began';
+COMMENT ON COLUMN dvflag.enrollment.lost_on IS '資格喪失日: when it ended; NULL while current';
+COMMENT ON COLUMN dvflag.enrollment.name IS 'the person''s name (氏名), matched after fold()';
+COMMENT ON COLUMN dvflag.enrollment.kana IS 'the reading of the name (カナ氏名), matched after fold()';
+COMMENT ON COLUMN dvflag.enrollment.sex IS '1 male, 2 female, 0 unknown, 9 not applicable';
+COMMENT ON COLUMN dvflag.enrollment.birth_date IS 'date of birth';
+COMMENT ON COLUMN dvflag.enrollment.address IS '住所: NULL on the insurance-card and disaster paths while hide_address (ND_eff or SB_eff)';
+COMMENT ON COLUMN dvflag.enrollment.postcode IS '郵便番号, NNN-NNNN or NNNNNNN: hidden with the address';
 CREATE INDEX enrollment_person ON dvflag.enrollment (link_no);
 CREATE INDEX enrollment_disaster_kana ON dvflag.enrollment (birth_date, dvflag.fold(kana));
 CREATE INDEX enrollment_disaster_name ON dvflag.enrollment (birth_date, dvflag.fold(name));
@@ -86,6 +104,14 @@ CREATE TABLE dvflag.person (
 -- collation, like enrollment.link_no, so the two join on the index.
 COMMENT ON TABLE dvflag.person IS 'derived: latest(P), ND_eff(P), SB_eff(P) per person; nd_retained keeps ND of purged enrollments';
 COMMENT ON COLUMN dvflag.person.sb_carried_from IS 'the enrollment whose SB a move carried over onto latest(P) (RULES.md §5), until its insurer decides';
+COMMENT ON COLUMN dvflag.person.link_no IS '紐付番号: the person';
+COMMENT ON COLUMN dvflag.person.latest_id IS 'the enrollment that is latest(P) (RULES.md §2)';
+COMMENT ON COLUMN dvflag.person.nd_eff IS 'ND_eff(P): ND on any enrollment of the person, past or present, or retained';
+COMMENT ON COLUMN dvflag.person.sb_eff IS 'SB_eff(P): SB of latest(P), or carried over a move onto it';
+COMMENT ON COLUMN dvflag.person.nd_retained IS 'ND of enrollments purged by retention, still in force';
+COMMENT ON COLUMN dvflag.person.version IS 'bumped by every recomputation, so that concurrent recomputations of one person conflict';
+COMMENT ON COLUMN dvflag.person.updated_at IS 'when the state was last recomputed';
+COMMENT ON COLUMN dvflag.person.sb_carried_since IS 'since when the SB of sb_carried_from is carried';
 -- The persons whose SB is carried, by their latest enrollment (sb_carried()).
 CREATE INDEX person_sb_carried ON dvflag.person (latest_id) WHERE sb_carried_from IS NOT NULL;
 
@@ -95,6 +121,9 @@ CREATE TABLE dvflag.insurer_staff (
   insurer_no text NOT NULL REFERENCES dvflag.insurer ON DELETE CASCADE,
   PRIMARY KEY (staff, insurer_no)
 );
+COMMENT ON TABLE dvflag.insurer_staff IS 'which login (or group) role works for which insurer: written by grant_insurer() and revoke_insurer()';
+COMMENT ON COLUMN dvflag.insurer_staff.staff IS 'the role: its members that may SET ROLE to it work for the insurer';
+COMMENT ON COLUMN dvflag.insurer_staff.insurer_no IS 'the insurer whose enrollments and health records the role sees and writes';
 
 ALTER TABLE dvflag.insurer       ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dvflag.enrollment    ENABLE ROW LEVEL SECURITY;
@@ -116,6 +145,8 @@ CREATE FUNCTION dvflag.enrollment_changed()
   AS 'MODULE_PATHNAME', 'dvflag_enrollment_changed_1_3'
   LANGUAGE C SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION dvflag.enrollment_changed() IS
+  'trigger: audits flag changes (a reason required), recomputes each touched person''s dvflag.person and audits protection changes; no role calls it';
 
 CREATE TRIGGER enrollment_inserted AFTER INSERT ON dvflag.enrollment
   REFERENCING NEW TABLE AS dvflag_new
@@ -139,6 +170,8 @@ CREATE FUNCTION dvflag.person_guard()
   AS 'MODULE_PATHNAME', 'dvflag_person_guard'
   LANGUAGE C SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.person_guard() IS
+  'trigger: refuses to delete a person row while the person has an enrollment or retains ND; no role calls it';
 CREATE TRIGGER person_no_delete BEFORE DELETE ON dvflag.person
   FOR EACH ROW EXECUTE FUNCTION dvflag.person_guard();
 CREATE TRIGGER person_no_truncate BEFORE TRUNCATE ON dvflag.person
@@ -161,6 +194,8 @@ CREATE FUNCTION dvflag.set_flag(insurer_no text, symbol text, number text, branc
   AS 'MODULE_PATHNAME', 'dvflag_set_flag'
   LANGUAGE C VOLATILE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.set_flag(text, text, text, text, text, boolean, text) IS
+  'sets or clears nd, sb or ar of one enrollment, with a reason, audited; true if it changed; insurer staff (their insurers), admin';
 
 -- Is this person a protected target (ND_eff or SB_eff)?  Staff and
 -- requesters.  Every call is audited (in the server log too: a question
@@ -170,6 +205,8 @@ CREATE FUNCTION dvflag.protected(link_no text)
   AS 'MODULE_PATHNAME', 'dvflag_protected'
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.protected(text) IS
+  'is this person a protected target (ND_eff or SB_eff; false if unknown)? audited; insurer staff, requester, admin';
 
 -- RULES.md §5: a move carries SB over onto the new latest enrollment until
 -- its insurer's staff decide.  The persons whose SB is carried onto the
@@ -180,6 +217,8 @@ CREATE FUNCTION dvflag.sb_carried()
   AS 'MODULE_PATHNAME', 'dvflag_sb_carried'
   LANGUAGE C VOLATILE SECURITY INVOKER ROWS 10
   SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION dvflag.sb_carried() IS
+  'the persons whose SB a move carried onto the caller''s insurers'' enrollments, and since when (RULES.md §5); insurer staff, admin (all)';
 
 -- The decision on a carried SB: keep sets SB on that enrollment, otherwise
 -- the carried SB ends; both audited with the reason.  True when an SB was
@@ -190,6 +229,8 @@ CREATE FUNCTION dvflag.decide_carried_sb(insurer_no text, symbol text, number te
   AS 'MODULE_PATHNAME', 'dvflag_decide_carried_sb'
   LANGUAGE C VOLATILE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.decide_carried_sb(text, text, text, text, boolean, text) IS
+  'decides a carried SB: keep sets SB on that enrollment, otherwise it ends; audited; false if none was carried; insurer staff, admin';
 
 -- Map a login role to an insurer (its enrollments become visible to it).
 CREATE FUNCTION dvflag.grant_insurer(role regrole, insurer_no text)
@@ -197,12 +238,16 @@ CREATE FUNCTION dvflag.grant_insurer(role regrole, insurer_no text)
   AS 'MODULE_PATHNAME', 'dvflag_grant_insurer'
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.grant_insurer(regrole, text) IS
+  'maps a role to an insurer: its members (insurer staff) see and write that insurer''s enrollments; admin';
 
 CREATE FUNCTION dvflag.revoke_insurer(role regrole, insurer_no text)
   RETURNS void
   AS 'MODULE_PATHNAME', 'dvflag_revoke_insurer'
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.revoke_insurer(regrole, text) IS
+  'removes the mapping of a role to an insurer; admin';
 
 -- The insurers the current role is mapped to (used by the RLS policy).
 -- Acting function: the current role is the one evaluating the policy.
@@ -211,6 +256,8 @@ CREATE FUNCTION dvflag.staff_insurers()
   AS 'MODULE_PATHNAME', 'dvflag_staff_insurers'
   LANGUAGE C STABLE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.staff_insurers() IS
+  'the insurers the current role is mapped to (the read check of the staff''s row-level security); insurer staff, admin';
 
 -- The write check of the staff's policy, asked for every row written: the
 -- current role's insurers are read once per statement and hashed (an ANY
@@ -220,6 +267,8 @@ CREATE FUNCTION dvflag.is_staff_of(insurer_no text)
   RETURNS boolean
   AS 'MODULE_PATHNAME', 'dvflag_is_staff_of'
   LANGUAGE C STABLE STRICT SECURITY INVOKER;
+COMMENT ON FUNCTION dvflag.is_staff_of(text) IS
+  'is the current role mapped to this insurer? the write check of the staff''s row-level security; insurer staff, admin';
 
 -- Insurer staff: their mapped insurers' enrollments, nothing else.  The
 -- sub-select makes the mapping an InitPlan, read once per statement (and

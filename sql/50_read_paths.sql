@@ -27,24 +27,31 @@ CREATE TYPE dvflag.qualification AS (
   address      text,
   postcode     text
 );
+COMMENT ON TYPE dvflag.qualification IS 'an enrollment as the read paths show it, the same columns on every path; a hidden column is NULL';
 
 -- RULES.md §3 row 1: every enrollment of P; none while SB_eff(P).
 CREATE FUNCTION dvflag.portal_qualifications(card_serial text, principal_link_no text DEFAULT NULL)
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_portal_qualifications'
   LANGUAGE C STABLE ROWS 3;
+COMMENT ON FUNCTION dvflag.portal_qualifications(text, text) IS
+  'every enrollment of the card''s person (or of the principal, for a proxy); none while SB_eff (RULES.md §3 row 1); portal';
 
 -- §3 row 2: each enrollment E of P with SB_own(E) = 0.
 CREATE FUNCTION dvflag.portal_self_info(card_serial text, principal_link_no text DEFAULT NULL)
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_portal_self_info'
   LANGUAGE C STABLE ROWS 3;
+COMMENT ON FUNCTION dvflag.portal_self_info(text, text) IS
+  'each enrollment of the card''s person (or principal) whose own SB is not set (RULES.md §3 row 2); portal';
 
 -- §3 row 4: P's current qualification by an active card; none while SB_eff(P).
 CREATE FUNCTION dvflag.clinic_by_card(card_serial text)
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_clinic_by_card'
   LANGUAGE C STABLE ROWS 1;
+COMMENT ON FUNCTION dvflag.clinic_by_card(text) IS
+  'the current qualification of the person of an active card; none while SB_eff (RULES.md §3 row 4); clinic';
 
 -- §3 row 5: the enrollment of that insurance card; address and postcode
 -- NULL while hide_address(P).
@@ -52,6 +59,8 @@ CREATE FUNCTION dvflag.clinic_by_insurance_card(insurer_no text, symbol text, nu
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_clinic_by_insurance_card'
   LANGUAGE C STABLE ROWS 1;
+COMMENT ON FUNCTION dvflag.clinic_by_insurance_card(text, text, text, text) IS
+  'the enrollment of that insurance card, address and postcode NULL while hide_address (RULES.md §3 row 5); clinic';
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON TYPE dvflag.qualification FROM PUBLIC;

@@ -12,6 +12,13 @@ CREATE TABLE dvflag.disaster (
   ended_at    timestamptz,
   CONSTRAINT disaster_ends_after_start CHECK (ends > starts)
 );
+COMMENT ON TABLE dvflag.disaster IS 'declared disasters: disaster-mode search works from starts to ends unless ended; written by the functions only';
+COMMENT ON COLUMN dvflag.disaster.id IS 'identity: the id end_disaster() takes';
+COMMENT ON COLUMN dvflag.disaster.starts IS 'when disaster mode begins';
+COMMENT ON COLUMN dvflag.disaster.ends IS 'when it ends at the latest';
+COMMENT ON COLUMN dvflag.disaster.note IS 'what the disaster is, as the admin declared it';
+COMMENT ON COLUMN dvflag.disaster.declared_at IS 'when it was declared';
+COMMENT ON COLUMN dvflag.disaster.ended_at IS 'when end_disaster() ended it; NULL if not';
 -- No policy: only dvflag's functions reach it.
 ALTER TABLE dvflag.disaster      ENABLE ROW LEVEL SECURITY;
 
@@ -24,6 +31,8 @@ CREATE FUNCTION dvflag.disaster_search(birth_date date, name text DEFAULT NULL,
   RETURNS SETOF dvflag.qualification
   AS 'MODULE_PATHNAME', 'dvflag_disaster_search_1_3'
   LANGUAGE C VOLATILE ROWS 5;
+COMMENT ON FUNCTION dvflag.disaster_search(date, text, text, text, text, integer) IS
+  'while a disaster is declared: at most 20 candidates by name or kana, birth date and a fragment (RULES.md §3 row 6); audited; disaster';
 
 -- Declare a disaster (disaster-mode search works from starts to ends).
 CREATE FUNCTION dvflag.declare_disaster(starts timestamptz, ends timestamptz, note text)
@@ -31,6 +40,8 @@ CREATE FUNCTION dvflag.declare_disaster(starts timestamptz, ends timestamptz, no
   AS 'MODULE_PATHNAME', 'dvflag_declare_disaster'
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.declare_disaster(timestamptz, timestamptz, text) IS
+  'declares a disaster: disaster-mode search works from starts to ends; returns its id; audited; admin';
 
 -- End a declared disaster now.
 CREATE FUNCTION dvflag.end_disaster(id bigint)
@@ -38,6 +49,8 @@ CREATE FUNCTION dvflag.end_disaster(id bigint)
   AS 'MODULE_PATHNAME', 'dvflag_end_disaster'
   LANGUAGE C VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION dvflag.end_disaster(bigint) IS
+  'ends a declared disaster now; audited; admin';
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dvflag FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA dvflag FROM PUBLIC;

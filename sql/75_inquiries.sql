@@ -19,6 +19,8 @@ CREATE FUNCTION dvflag.inquiry_without_my_number(kana text, birth_date date, sex
   AS 'MODULE_PATHNAME', 'dvflag_inquiry_without_my_number_1_3'
   LANGUAGE C VOLATILE SECURITY INVOKER ROWS 1
   SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION dvflag.inquiry_without_my_number(text, date, integer, text, text, text, daterange, daterange) IS
+  'a municipality''s inquiry without My Number (RULES.md §7): match, no_match or several by kana, birth date and sex; audited; insurer staff';
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA dvflag FROM PUBLIC;
 -- Inquiries are answered by staff within their own insurers (admin has none).

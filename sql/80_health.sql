@@ -31,6 +31,8 @@ COMMENT ON COLUMN dvflag.health_record.service_date IS 'the date of care, dispen
 COMMENT ON COLUMN dvflag.health_record.institution_code IS 'the treating, dispensing or checkup institution (医療機関コード): off the portal, shown only while the address would be';
 COMMENT ON COLUMN dvflag.health_record.institution_name IS 'the institution''s name: shown on the portal only';
 COMMENT ON COLUMN dvflag.health_record.content IS 'the record as delivered (drug, dose, results, cost ...), a JSON object';
+COMMENT ON COLUMN dvflag.health_record.id IS 'identity, in the order the records were loaded';
+COMMENT ON COLUMN dvflag.health_record.enrollment_id IS 'the enrollment (個人単位被保険者番号) the record belongs to; it goes with it';
 -- A person's records, enrollment by enrollment, in the order of their
 -- dates; the foreign key's cascade finds an enrollment's records by it.
 CREATE INDEX health_record_enrollment ON dvflag.health_record (enrollment_id, service_date);
@@ -81,6 +83,8 @@ CREATE FUNCTION dvflag.portal_health(card_serial text, principal_link_no text DE
   RETURNS SETOF dvflag.health_info
   AS 'MODULE_PATHNAME', 'dvflag_portal_health'
   LANGUAGE C STABLE ROWS 10;
+COMMENT ON FUNCTION dvflag.portal_health(text, text, text) IS
+  'every health record of the card''s person (or principal), institutions shown; none while SB_eff (RULES.md §3a row 1); portal';
 
 -- §3a row 2: P's medication and checkups at a clinic or pharmacy, with the
 -- patient's consent (22023 without); none while SB_eff(P); no institution
@@ -89,6 +93,8 @@ CREATE FUNCTION dvflag.clinic_health_by_card(card_serial text, consent boolean, 
   RETURNS SETOF dvflag.health_info
   AS 'MODULE_PATHNAME', 'dvflag_clinic_health_by_card'
   LANGUAGE C VOLATILE ROWS 10;
+COMMENT ON FUNCTION dvflag.clinic_health_by_card(text, boolean, text) IS
+  'with consent: medication and checkups of the card''s person; none while SB_eff, no institution name (RULES.md §3a row 2); audited; clinic';
 
 -- §3a row 4: while a disaster is declared (DV002 otherwise), P's medication
 -- and checkups by the exact insurance card of one of P's enrollments, with
@@ -99,6 +105,8 @@ CREATE FUNCTION dvflag.disaster_health(insurer_no text, symbol text, number text
   RETURNS SETOF dvflag.health_info
   AS 'MODULE_PATHNAME', 'dvflag_disaster_health'
   LANGUAGE C VOLATILE ROWS 10;
+COMMENT ON FUNCTION dvflag.disaster_health(text, text, text, text, boolean, text) IS
+  'while a disaster is declared, with consent: medication and checkups by an insurance card, also under SB_eff (RULES.md §3a row 4); audited; disaster';
 
 REVOKE ALL ON dvflag.health_record FROM PUBLIC;
 REVOKE ALL ON SEQUENCE dvflag.health_record_id_seq FROM PUBLIC;

@@ -12,6 +12,8 @@ CREATE FUNCTION dvflag.at_row(ordinal bigint)
   RETURNS boolean
   AS 'MODULE_PATHNAME', 'dvflag_at_row'
   LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dvflag.at_row(bigint) IS
+  'counts a row of a staff COPY or of purge() for their progress reports; does nothing elsewhere; called by them as insurer staff or admin';
 REVOKE ALL ON FUNCTION dvflag.at_row(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.at_row(bigint) TO dvflag_insurer, dvflag_admin;
 
@@ -40,6 +42,8 @@ BEGIN
   RETURN n;
 END $$;
 REVOKE ALL ON FUNCTION dvflag.rearm_triggers() FROM PUBLIC;
+COMMENT ON FUNCTION dvflag.rearm_triggers() IS
+  'after a restore: puts dvflag''s triggers back to ENABLE ALWAYS; returns how many it changed; superuser, no audience role';
 
 -- The persons whose stored state is not what the rules in C give for their
 -- enrollments (person_state_drift), and person rows with nothing left
@@ -50,6 +54,8 @@ CREATE FUNCTION dvflag.person_drift()
   AS 'MODULE_PATHNAME', 'dvflag_person_drift'
   LANGUAGE C STABLE SECURITY INVOKER ROWS 1
   SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION dvflag.person_drift() IS
+  'the persons whose stored state is not what the rules give, and person rows with nothing left; for check(), no audience role';
 REVOKE ALL ON FUNCTION dvflag.person_drift() FROM PUBLIC;
 
 -- The deployment self-check: one row per problem found in the live
@@ -232,6 +238,8 @@ SELECT 'audit_writer_cannot_log_in', pg_catalog.format('role %s', r.rolname),
 ORDER BY 1, 2, 3;
 $check$;
 REVOKE ALL ON FUNCTION dvflag.check() FROM PUBLIC;
+COMMENT ON FUNCTION dvflag."check"() IS
+  'the deployment self-check: one row per problem found (privileges, owners, settings, triggers, roles, derived state), none if all is well; admin, auditor';
 GRANT EXECUTE ON FUNCTION dvflag.check() TO dvflag_admin, dvflag_auditor;
 
 -- Retention (RULES.md §8): delete what is past its period (superuser
@@ -242,6 +250,8 @@ CREATE FUNCTION dvflag.purge()
   AS 'MODULE_PATHNAME', 'dvflag_purge'
   LANGUAGE C VOLATILE SECURITY INVOKER
   SET search_path = pg_catalog, pg_temp SET jit = off;
+COMMENT ON FUNCTION dvflag.purge() IS
+  'deletes what is past its retention (RULES.md §8), keeping every flag''s effect; returns the rows per kind; audited; admin';
 REVOKE ALL ON FUNCTION dvflag.purge() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dvflag.purge() TO dvflag_admin;
 
@@ -264,6 +274,8 @@ SELECT d.id, d.starts, d.ends, d.note, d.declared_at, d.ended_at,
  ORDER BY d.id DESC
 $$;
 REVOKE ALL ON FUNCTION dvflag.disasters() FROM PUBLIC;
+COMMENT ON FUNCTION dvflag.disasters() IS
+  'the declared disasters, newest first, with their state: scheduled, active, ended or expired; admin';
 GRANT EXECUTE ON FUNCTION dvflag.disasters() TO dvflag_admin;
 
 -- What the audit holds, by day (in the caller's time zone), action and
@@ -307,6 +319,8 @@ SELECT a.at::pg_catalog.date, a.action,
  ORDER BY 1, 2, 3
 $$;
 REVOKE ALL ON FUNCTION dvflag.audit_summary(date, date) FROM PUBLIC;
+COMMENT ON FUNCTION dvflag.audit_summary(date, date) IS
+  'the audited events counted by day, action and outcome, without who, whom or what; admin, auditor';
 GRANT EXECUTE ON FUNCTION dvflag.audit_summary(date, date) TO dvflag_admin, dvflag_auditor;
 
 -- Without dvflag in shared_preload_libraries, PostgreSQL refuses a COPY
