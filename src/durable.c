@@ -895,6 +895,8 @@ dvflag_reserved_writer_main(Datum arg pg_attribute_unused())
 	before_shmem_exit(writer_gone, (Datum) 0);
 	pg_atomic_write_u32(&queue->writer_procno, MyProc->pgprocno + 1);
 	writer_settings();
+	/* the spool holds the rows until the WAL is flushed (spool.c) */
+	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
 	for (;;)
 	{

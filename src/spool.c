@@ -19,6 +19,10 @@
  * lock shared to append, the writer exclusively to start a generation, so
  * that no caller appends to a file once its rows are counted.
  *
+ * The writer's commits do not wait for their WAL to reach the disk
+ * (synchronous_commit off): until they have, the rows are in the spool,
+ * and a file is removed only after a flush of the WAL.
+ *
  * What the spool does not cover: the loss of the operating system's page
  * cache (a power failure before the kernel wrote the file), which the log
  * line does not survive either, and a file the writer cannot remove (it
@@ -29,6 +33,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "access/xlog.h"
 #include "common/file_perm.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
@@ -203,6 +208,12 @@ spool_remove(uint64 gen)
 {
 	char		path[MAXPGPATH];
 
+	/*
+	 * The writer commits without waiting for the WAL flush (its rows are
+	 * here meanwhile): the file goes only once those commits are on disk.
+	 */
+	if (!RecoveryInProgress())
+		XLogFlush(GetXLogInsertRecPtr());
 	spool_path(path, gen);
 	if (unlink(path) != 0 && errno != ENOENT)
 		ereport(WARNING,
