@@ -15,45 +15,15 @@ INSERT INTO bench.plain_enrollment OVERRIDING SYSTEM VALUE SELECT * FROM dvflag.
 ALTER TABLE bench.plain_enrollment ADD FOREIGN KEY (insurer_no) REFERENCES bench.insurer;
 SELECT setval(pg_get_serial_sequence('bench.plain_enrollment', 'id'), (SELECT max(id) FROM dvflag.enrollment)) AS plain_id \gset
 ANALYZE bench.plain_enrollment;
--- the staff member of every insurer
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_staff') THEN
-    CREATE ROLE bench_staff;
-    GRANT dvflag_insurer TO bench_staff;
-  END IF;
-END $$;
-INSERT INTO dvflag.insurer_staff SELECT 'bench_staff', insurer_no FROM dvflag.insurer ON CONFLICT DO NOTHING;
 CREATE TEMP TABLE bulk_rows AS
   SELECT 'N' || lpad(g::text, 9, '0') AS link_no, e.insurer_no, e.symbol, 'N' || g AS number, e.branch,
          e.acquired_on, e.lost_on, e.name, e.kana, e.sex, e.birth_date, e.address, e.postcode, e.nd, e.sb, e.ar
     FROM generate_series(1, 100000) AS g
     JOIN dvflag.enrollment e ON e.id = 1 + (g % 1000);
--- (\copy takes its line as written: the commands are built in variables)
-\set cols 'link_no, insurer_no, symbol, number, branch, acquired_on, lost_on, name, kana, sex, birth_date, address, postcode, nd, sb, ar'
-\set write_rows '\\copy bulk_rows TO ' :'copyfile'
-\set load_plain '\\copy bench.plain_enrollment (' :cols ') FROM ' :'copyfile'
-\set load_dvflag '\\copy dvflag.enrollment (' :cols ') FROM ' :'copyfile'
-:write_rows
-SELECT clock_timestamp() AS t0 \gset
-:load_plain
--- bench/profile's hooks around the staff COPY (psql -v before_dvflag=...)
-SELECT pg_backend_pid() AS backend_pid \gset
-\setenv BULK_BACKEND_PID :backend_pid
-\if :{?before_dvflag}
-:before_dvflag
-\endif
-SELECT clock_timestamp() AS t1 \gset
-SET ROLE bench_staff;
 SET dvflag.reason = 'benchmark bulk load';
-:load_dvflag
-SELECT clock_timestamp() AS t2 \gset
-\if :{?after_dvflag}
-:after_dvflag
-\endif
-RESET ROLE;
-SELECT format('%s %s %s',
-              round(100000 / extract(epoch FROM :'t2'::timestamptz - :'t1'::timestamptz)),
-              round(100000 / extract(epoch FROM :'t1'::timestamptz - :'t0'::timestamptz)),
-              round((extract(epoch FROM :'t1'::timestamptz - :'t0'::timestamptz)
-                     / extract(epoch FROM :'t2'::timestamptz - :'t1'::timestamptz))::numeric, 2));
+\set rows_table bulk_rows
+\set plain_table bench.plain_enrollment
+\set dvflag_table dvflag.enrollment
+\set cols 'link_no, insurer_no, symbol, number, branch, acquired_on, lost_on, name, kana, sex, birth_date, address, postcode, nd, sb, ar'
+\ir staff_copy.sql
 ROLLBACK;

@@ -17,4 +17,14 @@ CREATE INDEX ON bench.enrollment (birth_date, dvflag.fold(kana));
 CREATE INDEX ON bench.enrollment (birth_date, dvflag.fold(name));
 CREATE INDEX ON bench.provision_record (enrollment_id);
 CREATE INDEX ON bench.provision_mark (record_id);
-VACUUM ANALYZE bench.enrollment, bench.insurer, bench.card, bench.provision_record, bench.provision_mark;
+-- the health records in a copy of dvflag.health_record: the same columns,
+-- constraints, indexes and foreign key (to the plain enrollments); what
+-- bench/health_bulk.sql loads into too
+CREATE TABLE bench.health_record (LIKE dvflag.health_record INCLUDING ALL EXCLUDING INDEXES);
+INSERT INTO bench.health_record OVERRIDING SYSTEM VALUE SELECT * FROM dvflag.health_record;
+SELECT setval(pg_get_serial_sequence('bench.health_record', 'id'), (SELECT max(id) FROM dvflag.health_record)) AS health_id \gset
+ALTER TABLE bench.health_record ADD PRIMARY KEY (id),
+  ADD FOREIGN KEY (enrollment_id) REFERENCES bench.enrollment ON DELETE CASCADE;
+CREATE INDEX ON bench.health_record (enrollment_id, service_date);
+VACUUM ANALYZE bench.enrollment, bench.insurer, bench.card, bench.provision_record, bench.provision_mark,
+               bench.health_record;
