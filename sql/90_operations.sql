@@ -80,7 +80,7 @@ WITH ext AS (
   -- C that resolves no name: the immutable helpers and the read paths
   VALUES ('fold'), ('insurer_no_valid'), ('is_blank'), ('portal_qualifications'), ('portal_self_info'),
          ('clinic_by_card'), ('clinic_by_insurance_card'), ('portal_exchange_history'), ('disaster_search'),
-         ('insurer_changed'), ('is_staff_of'), ('portal_health'), ('clinic_health_by_card'), ('disaster_health'),
+         ('insurer_changed'), ('is_staff_of'), ('is_staff_of_enrollment'), ('portal_health'), ('clinic_health_by_card'), ('disaster_health'),
          ('at_row')
 ), objects AS (
   SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid,

@@ -246,6 +246,22 @@ dvflag_is_staff_of(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(dv_staff_of(GetUserId(), text_to_cstring(insurer_no)));
 }
 
+PG_FUNCTION_INFO_V1(dvflag_is_staff_of_enrollment);
+/*
+ * is_staff_of_enrollment(enrollment_id): is the enrollment one of the
+ * current role's insurers'?  The check of the staff's policy on the health
+ * records, asked for every row: the enrollment by its primary key and the
+ * role's insurers hashed (store.c), by cached OIDs, with no name resolved,
+ * so it needs no definer rights and no settings.  It says no more than a
+ * staff's own SELECT of dvflag.enrollment: false for an enrollment of
+ * another insurer and for one that does not exist alike.
+ */
+Datum
+dvflag_is_staff_of_enrollment(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(dv_staff_of_enrollment(GetUserId(), PG_GETARG_INT64(0)));
+}
+
 /*
  * A staff listing: run a plan over the caller's scope ($1 all, $2 their
  * insurers; 'all_plan' for admin, 'scoped_plan' for staff), as the owner,

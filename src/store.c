@@ -50,6 +50,7 @@ enum
 	R_ENROLLMENT, R_ENROLLMENT_CARD, R_ENROLLMENT_PERSON, R_ENROLLMENT_KANA,
 	R_ENROLLMENT_NAME, R_INSURER, R_INSURER_PKEY, R_PERSON, R_PERSON_PKEY,
 	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER, R_STAFF, R_STAFF_PKEY,
+	R_ENROLLMENT_PKEY,
 	/* since 1.1: resolved when present, so that 1.0's paths work without */
 	R_RECORD, R_RECORD_ENROLLMENT, R_MARK, R_MARK_RECORD,
 	/* since 1.3, likewise */
@@ -62,7 +63,7 @@ static const char *const relation_names[R_COUNT] = {
 	"enrollment", "enrollment_insurance_card", "enrollment_person",
 	"enrollment_disaster_kana", "enrollment_disaster_name", "insurer",
 	"insurer_pkey", "person", "person_pkey", "card", "card_pkey", "proxy",
-	"proxy_pkey", "disaster", "insurer_staff", "insurer_staff_pkey", "provision_record",
+	"proxy_pkey", "disaster", "insurer_staff", "insurer_staff_pkey", "enrollment_pkey", "provision_record",
 	"provision_record_enrollment", "provision_mark", "provision_mark_record", "health_record",
 	"health_record_enrollment"
 };
@@ -629,6 +630,48 @@ dv_staff_of(Oid role, const char *insurer_no)
 	memset(key, 0, sizeof(key));
 	strcpy(key, insurer_no);
 	return hash_search(staff_set, key, HASH_FIND, NULL) != NULL;
+}
+
+/*
+ * Is the enrollment with this id one of the role's insurers'?  Read by the
+ * primary key, under the statement's snapshot but not under the
+ * enrollment's policy; an id that does not exist is no insurer's.  The
+ * answer for the last id is kept for the statement: a load brings the
+ * records of one enrollment one after the other.
+ */
+bool
+dv_staff_of_enrollment(Oid role, int64 enrollment_id)
+{
+	static Oid	last_role = InvalidOid;
+	static LocalTransactionId last_lxid = InvalidLocalTransactionId;
+	static CommandId last_cid = InvalidCommandId;
+	static int64 last_id;
+	static bool last_answer;
+	CommandId	cid = GetCurrentCommandId(false);
+	ScanKeyData key;
+	DvScan		s;
+	char	   *insurer_no = NULL;
+
+	if (last_role == role && last_lxid == MyProc->lxid && last_cid == cid && last_id == enrollment_id)
+		return last_answer;
+	load_catalog();
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(enrollment_id));
+	scan_begin(&s, R_ENROLLMENT, R_ENROLLMENT_PKEY, &key, 1);
+	if (scan_next(&s))
+	{
+		bool		isnull;
+		Datum		v = slot_getattr(s.slot, cat.e_att[Q_INSURER_NO], &isnull);
+
+		if (!isnull)
+			insurer_no = TextDatumGetCString(v);
+	}
+	scan_end(&s);
+	last_answer = insurer_no != NULL && dv_staff_of(role, insurer_no);
+	last_role = role;
+	last_lxid = MyProc->lxid;
+	last_cid = cid;
+	last_id = enrollment_id;
+	return last_answer;
 }
 
 PG_FUNCTION_INFO_V1(dvflag_insurer_changed);

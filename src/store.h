@@ -115,6 +115,7 @@ extern char *dv_active_card_holder(const char *card_serial);
 /* Is agent a proxy of principal? */
 /* Is the role mapped to the insurer (dvflag.insurer_staff)?  Read once per statement. */
 extern bool dv_staff_of(Oid role, const char *insurer_no);
+extern bool dv_staff_of_enrollment(Oid role, int64 enrollment_id);
 
 extern bool dv_is_proxy(const char *principal, const char *agent);
 

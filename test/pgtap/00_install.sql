@@ -92,7 +92,7 @@ SELECT is(
   ARRAY['approve_request', 'at_row', 'audience_roles', 'audit_flush', 'audit_rows_lost', 'audit_summary', 'clinic_by_card',
         'clinic_by_insurance_card', 'clinic_health_by_card', 'decide_carried_sb', 'decline_request', 'disaster_health',
         'disaster_search', 'enrollment_changed', 'expire_requests', 'fold',
-        'inquiry_without_my_number', 'insurer_changed', 'insurer_no_valid', 'is_blank', 'is_staff_of', 'mark_person_records', 'mark_record',
+        'inquiry_without_my_number', 'insurer_changed', 'insurer_no_valid', 'is_blank', 'is_staff_of', 'is_staff_of_enrollment', 'mark_person_records', 'mark_record',
         'pending_requests', 'person_drift', 'portal_exchange_history', 'portal_health', 'portal_qualifications',
         'portal_self_info',
         'purge', 'rearm_triggers', 'register_item_copy', 'remove_proxy_for', 'request_answer',
@@ -105,7 +105,7 @@ SELECT is(
       AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
       AND p.proname NOT IN ('fold', 'insurer_no_valid', 'is_blank', 'portal_qualifications', 'portal_self_info',
                             'clinic_by_card', 'clinic_by_insurance_card', 'portal_exchange_history', 'disaster_search',
-                            'insurer_changed', 'is_staff_of', 'portal_health', 'clinic_health_by_card', 'disaster_health',
+                            'insurer_changed', 'is_staff_of', 'is_staff_of_enrollment', 'portal_health', 'clinic_health_by_card', 'disaster_health',
                             'at_row')),
   NULL, 'every function but the C that resolves no name pins search_path = pg_catalog, pg_temp');
 SELECT is(

@@ -6,7 +6,7 @@
 -- a move, the audit, and the staff who load the records under row-level
 -- security.
 BEGIN;
-SELECT plan(113);
+SELECT plan(115);
 \i test/fixtures/worked_examples.sql
 \i test/fixtures/health_records.sql
 
@@ -354,6 +354,17 @@ SELECT throws_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, servic
 SELECT throws_ok($$UPDATE dvflag.health_record SET enrollment_id = (SELECT id FROM ids WHERE insurer_no = '131136' AND number = '1001')$$,
                  '42501', 'new row violates row-level security policy for table "health_record"',
                  'staff of B: moving B''s records to C''s enrollment -> 42501');
+SELECT throws_ok($$INSERT INTO dvflag.health_record (enrollment_id, kind, service_date, content)
+                   SELECT id, 'checkup', '2020-01-10', '{}' FROM ids
+                    WHERE number = '1005' AND insurer_no IN ('06132013', '131136')
+                    ORDER BY insurer_no = '131136'$$,
+                 '42501', 'new row violates row-level security policy for table "health_record"',
+                 'staff of B: one statement with a record of B''s enrollment, then one of C''s -> 42501');
+SELECT is(ARRAY[dvflag.is_staff_of_enrollment((SELECT id FROM ids WHERE insurer_no = '06132013' AND number = '1005')),
+                dvflag.is_staff_of_enrollment((SELECT id FROM ids WHERE insurer_no = '131136' AND number = '1005')),
+                dvflag.is_staff_of_enrollment(999999)],
+          ARRAY[true, false, false],
+          'is_staff_of_enrollment: B''s enrollment yes; C''s and one that does not exist alike no');
 UPDATE dvflag.health_record SET institution_name = '書き換え';
 DELETE FROM dvflag.health_record WHERE kind = 'medical_fee';
 SELECT throws_ok($$TRUNCATE dvflag.health_record$$, '42501', NULL, 'staff of B: TRUNCATE -> 42501');

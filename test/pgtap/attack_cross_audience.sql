@@ -4,7 +4,7 @@
 -- to another audience role.  Every such call is refused with 42501 before
 -- the function runs; insurer staff are refused for insurers not theirs.
 BEGIN;
-SELECT plan(280);
+SELECT plan(285);
 \i test/fixtures/worked_examples.sql
 
 CREATE ROLE t_portal LOGIN IN ROLE dvflag_portal;
@@ -27,12 +27,12 @@ SELECT r, fn FROM (VALUES
   ('t_disaster', ARRAY['disaster_search', 'disaster_health']),
   ('t_requester', ARRAY['protected', 'request_information', 'request_answer']),
   ('t_auditor', ARRAY['check', 'audit_flush', 'audit_summary']),
-  ('t_staff_b', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'is_staff_of', 'fold',
+  ('t_staff_b', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'is_staff_of', 'is_staff_of_enrollment', 'fold',
                       'insurer_no_valid', 'is_blank', 'pending_requests', 'approve_request', 'decline_request',
                       'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
                       'mark_person_records', 'inquiry_without_my_number', 'sb_due_for_clearing',
                       'sb_carried', 'decide_carried_sb', 'at_row']),
-  ('t_admin', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'is_staff_of', 'declare_disaster',
+  ('t_admin', ARRAY['set_flag', 'stop_card', 'remove_proxy_for', 'protected', 'staff_insurers', 'is_staff_of', 'is_staff_of_enrollment', 'declare_disaster',
                     'end_disaster', 'grant_insurer', 'revoke_insurer', 'fold', 'insurer_no_valid', 'is_blank',
                     'pending_requests', 'approve_request', 'decline_request', 'expire_requests', 'set_item_flag',
                     'register_item_copy', 'mark_record', 'mark_person_records', 'check', 'purge',
@@ -62,7 +62,7 @@ SELECT p.proname::text AS fn,
    AND p.proname IN ('portal_qualifications', 'portal_self_info', 'clinic_by_card', 'clinic_by_insurance_card',
                      'disaster_search', 'register_card', 'stop_card', 'set_proxy', 'remove_proxy', 'set_flag',
                      'protected', 'declare_disaster', 'end_disaster', 'grant_insurer', 'revoke_insurer',
-                     'staff_insurers', 'is_staff_of', 'fold', 'insurer_no_valid',
+                     'staff_insurers', 'is_staff_of', 'is_staff_of_enrollment', 'fold', 'insurer_no_valid',
                      'request_information', 'request_answer', 'pending_requests', 'approve_request',
                      'decline_request', 'expire_requests', 'set_item_flag', 'register_item_copy', 'mark_record',
                      'mark_person_records', 'portal_exchange_history', 'inquiry_without_my_number', 'check',
@@ -75,7 +75,7 @@ SELECT r.role, c.fn, c.sql FROM calls c
  WHERE NOT EXISTS (SELECT FROM allowed a WHERE a.role = r.role AND a.fn = c.fn);
 GRANT SELECT ON denied TO PUBLIC;
 
-SELECT is((SELECT count(*) FROM calls), 42::bigint, 'the forty-two functions of the API and its helpers are there');
+SELECT is((SELECT count(*) FROM calls), 43::bigint, 'the forty-three functions of the API and its helpers are there');
 -- and whatever else the schema holds, no role may execute more than its list
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
             WHERE p.pronamespace = 'dvflag'::regnamespace AND has_function_privilege(r.role, p.oid, 'EXECUTE')
