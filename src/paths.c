@@ -377,6 +377,8 @@ disaster_search(FunctionCallInfo fcinfo, int variant)
 	AddressShape *shapes;
 	int			count = 0;
 	int32		sex = -1;
+	const char *flags_of = NULL;	/* whose flags 'flags' are */
+	DvPersonFlags flags = {false, false, false};
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -417,7 +419,6 @@ disaster_search(FunctionCallInfo fcinfo, int variant)
 	for (int i = 0; i < n; i++)
 	{
 		DvEnrollment *e = &rows[i];
-		DvPersonFlags flags;
 		bool		hide;
 		bool		match = false;
 
@@ -427,16 +428,23 @@ disaster_search(FunctionCallInfo fcinfo, int variant)
 		if (!PG_ARGISNULL(5) &&
 			(e->nulls[Q_SEX] || DatumGetInt16(e->values[Q_SEX]) != sex))
 			continue;
-		flags = dv_person_flags(e->link_no);
-		if (!flags.found)
-			continue;			/* fail closed */
-		hide = dv_hide_address(flags.nd_eff, flags.sb_eff);
 		if (insurer_name != NULL)
 		{
 			dv_fill_insurer_name(e);
 			match = value_contains(e->values[Q_INSURER_NAME], e->nulls[Q_INSURER_NAME], insurer_name);
 		}
-		if (!match && address != NULL && dv_address_fragment_counts(hide))
+		if (!match && address == NULL)
+			continue;
+		/* a person's enrollments come one after the other: read its flags once */
+		if (flags_of == NULL || strcmp(flags_of, e->link_no) != 0)
+		{
+			flags = dv_person_flags(e->link_no);
+			flags_of = e->link_no;
+		}
+		if (!flags.found)
+			continue;			/* fail closed */
+		hide = dv_hide_address(flags.nd_eff, flags.sb_eff);
+		if (!match && dv_address_fragment_counts(hide))
 			match = value_contains(e->values[Q_ADDRESS], e->nulls[Q_ADDRESS], address);
 		if (!match)
 			continue;

@@ -50,7 +50,7 @@ enum
 	R_ENROLLMENT, R_ENROLLMENT_CARD, R_ENROLLMENT_PERSON, R_ENROLLMENT_KANA,
 	R_ENROLLMENT_NAME, R_INSURER, R_INSURER_PKEY, R_PERSON, R_PERSON_PKEY,
 	R_CARD, R_CARD_PKEY, R_PROXY, R_PROXY_PKEY, R_DISASTER, R_STAFF, R_STAFF_PKEY,
-	R_ENROLLMENT_PKEY,
+	R_ENROLLMENT_PKEY, R_DISASTER_PKEY,
 	/* since 1.1: resolved when present, so that 1.0's paths work without */
 	R_RECORD, R_RECORD_ENROLLMENT, R_MARK, R_MARK_RECORD,
 	/* since 1.3, likewise */
@@ -63,7 +63,8 @@ static const char *const relation_names[R_COUNT] = {
 	"enrollment", "enrollment_insurance_card", "enrollment_person",
 	"enrollment_disaster_kana", "enrollment_disaster_name", "insurer",
 	"insurer_pkey", "person", "person_pkey", "card", "card_pkey", "proxy",
-	"proxy_pkey", "disaster", "insurer_staff", "insurer_staff_pkey", "enrollment_pkey", "provision_record",
+	"proxy_pkey", "disaster", "insurer_staff", "insurer_staff_pkey", "enrollment_pkey", "disaster_pkey",
+	"provision_record",
 	"provision_record_enrollment", "provision_mark", "provision_mark_record", "health_record",
 	"health_record_enrollment"
 };
@@ -763,22 +764,20 @@ dv_person_flags(const char *link_no)
 	return f;
 }
 
+/*
+ * Is a disaster declared at 'at', under the active snapshot?  Read through
+ * the primary key, not by a sequential scan: a scan would ask the kernel
+ * for the table's size on every search.
+ */
 bool
 dv_disaster_declared(TimestampTz at)
 {
-	Relation	rel;
-	TableScanDesc scan;
-	TupleTableSlot *slot;
+	DvScan		s;
 	bool		declared = false;
 
-	DvCounts	counts;
-
 	load_catalog();
-	rel = table_open(cat.oid[R_DISASTER], AccessShareLock);
-	counts_save(&counts, rel);
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	slot = table_slot_create(rel, NULL);
-	while (!declared && table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	scan_begin(&s, R_DISASTER, R_DISASTER_PKEY, NULL, 0);
+	while (!declared && scan_next(&s))
 	{
 		bool		ended_null,
 					n1,
@@ -786,15 +785,12 @@ dv_disaster_declared(TimestampTz at)
 		TimestampTz starts,
 					ends;
 
-		(void) slot_getattr(slot, cat.d_ended_at, &ended_null);
-		starts = DatumGetTimestampTz(slot_getattr(slot, cat.d_starts, &n1));
-		ends = DatumGetTimestampTz(slot_getattr(slot, cat.d_ends, &n2));
+		(void) slot_getattr(s.slot, cat.d_ended_at, &ended_null);
+		starts = DatumGetTimestampTz(slot_getattr(s.slot, cat.d_starts, &n1));
+		ends = DatumGetTimestampTz(slot_getattr(s.slot, cat.d_ends, &n2));
 		declared = ended_null && !n1 && !n2 && starts <= at && at < ends;
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_endscan(scan);
-	counts_restore(&counts);
-	table_close(rel, AccessShareLock);
+	scan_end(&s);
 	return declared;
 }
 
