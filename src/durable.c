@@ -39,11 +39,17 @@
  */
 #include "dvflag.h"
 
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid_d.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "port/atomics.h"
@@ -58,8 +64,10 @@
 #include "utils/builtins.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
+#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timeout.h"
@@ -650,7 +658,7 @@ ready_row(Oid dboid)
 
 /* The text[] of field f of the taken rows. */
 static Datum
-field_array(int *taken, int n, int f)
+field_array(const int *taken, int n, int f)
 {
 	Datum	   *items = palloc(sizeof(Datum) * n);
 	bool	   *nulls = palloc(sizeof(bool) * n);
@@ -771,6 +779,144 @@ recover_rows(void)
 	}
 }
 
+/* The columns of dvflag.audit, in the order the writer fills them. */
+static const char *const audit_columns[] = {"id", "at", "actor", "client", "action", "target", "detail"};
+#define DV_AUDIT_NATTS 7
+
+/*
+ * Is dvflag.audit as dvflag made it: these columns and no others, no rules,
+ * no INSERT triggers?  Then the writer inserts into its heap and indexes
+ * itself, as COPY does (insert_directly); a table an administrator has
+ * given a trigger or a rule gets an INSERT statement, which fires them.
+ * att: the columns' numbers, in audit_columns order.
+ */
+static bool
+audit_is_plain(Relation rel, AttrNumber *att)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	TriggerDesc *trig = rel->trigdesc;
+	int			live = 0;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhasrules)
+		return false;
+	if (trig != NULL &&
+		(trig->trig_insert_before_row || trig->trig_insert_after_row ||
+		 trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
+		 trig->trig_insert_after_statement || trig->trig_insert_new_table))
+		return false;
+	for (int i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			live++;
+	if (live != DV_AUDIT_NATTS)
+		return false;
+	for (int c = 0; c < DV_AUDIT_NATTS; c++)
+	{
+		att[c] = get_attnum(RelationGetRelid(rel), audit_columns[c]);
+		if (att[c] == InvalidAttrNumber)
+			return false;
+	}
+	return TupleDescAttr(desc, att[0] - 1)->attidentity != '\0';
+}
+
+/*
+ * The taken rows into dvflag.audit, by the table's own access method and
+ * its indexes, with its identity and its NOT NULL and CHECK constraints, in
+ * one batch: what an INSERT statement of the rows would do, without its
+ * executor.
+ */
+static void
+insert_directly(Relation rel, const AttrNumber *att, const int *taken, int n)
+{
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleTableSlot **slots = palloc(sizeof(TupleTableSlot *) * n);
+	Oid			seq = getIdentitySequence(RelationGetRelid(rel), att[0], false);
+	BulkInsertState bistate = GetBulkInsertState();
+	CommandId	cid = GetCurrentCommandId(true);
+
+	InitResultRelInfo(rri, rel, 0, NULL, 0);
+	ExecOpenIndices(rri, false);
+	for (int k = 0; k < n; k++)
+	{
+		DvRowImage *img = &queue->rows[taken[k]].img;
+		TupleTableSlot *slot = table_slot_create(rel, NULL);
+
+		slots[k] = slot;
+		ExecClearTuple(slot);
+		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+		slot->tts_values[att[0] - 1] = Int64GetDatum(nextval_internal(seq, false));
+		slot->tts_isnull[att[0] - 1] = false;
+		slot->tts_values[att[1] - 1] = TimestampTzGetDatum(img->at);
+		slot->tts_isnull[att[1] - 1] = false;
+		for (int f = 0; f < DV_ASYNC_FIELDS; f++)
+		{
+			const char *v = img->offset[f] < 0 ? NULL : img->data + img->offset[f];
+			int			a = att[f + 2] - 1;
+
+			if (v == NULL)
+				continue;
+			slot->tts_values[a] = f == DV_ASYNC_FIELDS - 1
+				? DirectFunctionCall1(jsonb_in, CStringGetDatum(v))
+				: CStringGetTextDatum(v);
+			slot->tts_isnull[a] = false;
+		}
+		ExecStoreVirtualTuple(slot);
+		if (rel->rd_att->constr)
+			ExecConstraints(rri, slot, estate);
+	}
+	table_multi_insert(rel, slots, n, cid, 0, bistate);
+	for (int k = 0; k < n; k++)
+	{
+		ResetPerTupleExprContext(estate);
+		(void) ExecInsertIndexTuples(rri, slots[k], estate, false, false, NULL, NIL);
+		ExecDropSingleTupleTableSlot(slots[k]);
+	}
+	FreeBulkInsertState(bistate);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+}
+
+/*
+ * The taken rows into dvflag.audit by an INSERT statement: for a table
+ * that is not plain (above), and for rows recovered from the spool, which
+ * may have been written before the crash: then their event, at its time,
+ * is in the table already.
+ */
+static void
+insert_by_statement(const int *taken, int n)
+{
+	Datum		values[DV_ASYNC_FIELDS + 2];
+	Oid			types[DV_ASYNC_FIELDS + 2] = {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID};
+	Datum	   *ats = palloc(sizeof(Datum) * n);
+	Datum	   *recovered = palloc(sizeof(Datum) * n);
+
+	for (int k = 0; k < n; k++)
+		ats[k] = TimestampTzGetDatum(queue->rows[taken[k]].img.at);
+	values[0] = PointerGetDatum(construct_array(ats, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	for (int f = 0; f < DV_ASYNC_FIELDS; f++)
+		values[f + 1] = field_array(taken, n, f);
+	for (int k = 0; k < n; k++)
+		recovered[k] = BoolGetDatum(queue->rows[taken[k]].spool_slot == DV_SPOOL_RECOVERED);
+	values[DV_ASYNC_FIELDS + 1] = PointerGetDatum(construct_array(recovered, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dvflag audit writer: SPI_connect failed");
+	if (SPI_execute_with_args("INSERT INTO dvflag.audit (at, actor, client, action, target, detail)"
+							  " SELECT u.at, u.actor, u.client, u.action, u.target, u.detail::pg_catalog.jsonb"
+							  "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+							  "                   pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6),"
+							  "                   pg_catalog.unnest($7))"
+							  "        AS u(at, actor, client, action, target, detail, recovered)"
+							  "  WHERE NOT u.recovered OR NOT EXISTS"
+							  "        (SELECT FROM dvflag.audit a WHERE a.at OPERATOR(pg_catalog.=) u.at"
+							  "            AND a.action OPERATOR(pg_catalog.=) u.action"
+							  "            AND (a.detail OPERATOR(pg_catalog.->>) 'event') OPERATOR(pg_catalog.=)"
+							  "                (u.detail::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'event'))",
+							  DV_ASYNC_FIELDS + 2, types, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "dvflag audit writer: the insert failed");
+	SPI_finish();
+}
+
 /*
  * Insert the queued rows of this database, up to DV_BATCH of them, in one
  * transaction.  A batch that fails is counted lost (audit_rows_lost(),
@@ -787,47 +933,29 @@ serve_rows(Oid dboid)
 		return;
 	PG_TRY();
 	{
-		Datum		values[DV_ASYNC_FIELDS + 2];
-		Oid			types[DV_ASYNC_FIELDS + 2] = {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID};
-		Datum	   *ats;
-		Datum	   *recovered;
+		Oid			nsp;
+		Oid			relid;
+		Relation	rel;
+		AttrNumber	att[DV_AUDIT_NATTS];
+		bool		recovered = false;
 
 		enable_timeout_after(STATEMENT_TIMEOUT, DV_WORKER_TIMEOUT);
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
-		ats = palloc(sizeof(Datum) * n);
-		for (int k = 0; k < n; k++)
-			ats[k] = TimestampTzGetDatum(queue->rows[taken[k]].img.at);
-		values[0] = PointerGetDatum(construct_array(ats, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		for (int f = 0; f < DV_ASYNC_FIELDS; f++)
-			values[f + 1] = field_array(taken, n, f);
-		recovered = palloc(sizeof(Datum) * n);
-		for (int k = 0; k < n; k++)
-			recovered[k] = BoolGetDatum(queue->rows[taken[k]].spool_slot == DV_SPOOL_RECOVERED);
-		values[DV_ASYNC_FIELDS + 1] = PointerGetDatum(construct_array(recovered, n, BOOLOID, 1, true, TYPALIGN_CHAR));
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "dvflag audit writer: SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pgstat_report_activity(STATE_RUNNING, "dvflag: writing audit rows");
-		/*
-		 * A row recovered from the spool may have been written before the
-		 * crash: then its event, at its time, is in the table already.
-		 */
-		if (SPI_execute_with_args("INSERT INTO dvflag.audit (at, actor, client, action, target, detail)"
-								  " SELECT u.at, u.actor, u.client, u.action, u.target, u.detail::pg_catalog.jsonb"
-								  "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
-								  "                   pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6),"
-								  "                   pg_catalog.unnest($7))"
-								  "        AS u(at, actor, client, action, target, detail, recovered)"
-								  "  WHERE NOT u.recovered OR NOT EXISTS"
-								  "        (SELECT FROM dvflag.audit a WHERE a.at OPERATOR(pg_catalog.=) u.at"
-								  "            AND a.action OPERATOR(pg_catalog.=) u.action"
-								  "            AND (a.detail OPERATOR(pg_catalog.->>) 'event') OPERATOR(pg_catalog.=)"
-								  "                (u.detail::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'event'))",
-								  DV_ASYNC_FIELDS + 2, types, values, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "dvflag audit writer: the insert failed");
-		SPI_finish();
+		for (int k = 0; k < n; k++)
+			recovered |= queue->rows[taken[k]].spool_slot == DV_SPOOL_RECOVERED;
+		nsp = get_namespace_oid("dvflag", false);
+		relid = get_relname_relid("audit", nsp);
+		if (!OidIsValid(relid))
+			elog(ERROR, "dvflag audit writer: relation dvflag.audit is missing");
+		rel = table_open(relid, RowExclusiveLock);
+		if (!recovered && audit_is_plain(rel, att))
+			insert_directly(rel, att, taken, n);
+		else
+			insert_by_statement(taken, n);
+		table_close(rel, NoLock);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		disable_timeout(STATEMENT_TIMEOUT, false);
