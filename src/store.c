@@ -567,6 +567,30 @@ insurer_name(const char *insurer_no, bool *isnull)
 	return name;
 }
 
+/* Which statement, of which role, a per-statement answer was read for. */
+typedef struct DvStatementOf
+{
+	Oid			role;
+	LocalTransactionId lxid;
+	CommandId	cid;
+} DvStatementOf;
+
+/* Is this the statement, and the role, that *of was read for? */
+static bool
+same_statement(const DvStatementOf *of, Oid role)
+{
+	return of->role == role && of->lxid == MyProc->lxid && of->cid == GetCurrentCommandId(false);
+}
+
+/* *of is now this statement's, and the role's. */
+static void
+note_statement(DvStatementOf *of, Oid role)
+{
+	of->role = role;
+	of->lxid = MyProc->lxid;
+	of->cid = GetCurrentCommandId(false);
+}
+
 /*
  * The insurers of a staff role (mapped to it or to a role whose privileges
  * it has, as pg_has_role(..., 'USAGE') in staff_insurers()), as a set read
@@ -576,19 +600,16 @@ insurer_name(const char *insurer_no, bool *isnull)
  */
 static HTAB *staff_set = NULL;
 static MemoryContext staff_cxt = NULL;
-static Oid	staff_role = InvalidOid;
-static LocalTransactionId staff_lxid = InvalidLocalTransactionId;
-static CommandId staff_cid = InvalidCommandId;
+static DvStatementOf staff_of = {InvalidOid, InvalidLocalTransactionId, InvalidCommandId};
 
 bool
 dv_staff_of(Oid role, const char *insurer_no)
 {
-	CommandId	cid = GetCurrentCommandId(false);
 	char		key[16];
 
 	if (strlen(insurer_no) >= sizeof(key))
 		return false;			/* no valid insurer_no is that long */
-	if (staff_set == NULL || staff_role != role || staff_lxid != MyProc->lxid || staff_cid != cid)
+	if (staff_set == NULL || !same_statement(&staff_of, role))
 	{
 		DvScan		s;
 		HASHCTL		ctl;
@@ -624,9 +645,7 @@ dv_staff_of(Oid role, const char *insurer_no)
 			scan_end(&s);
 			staff_set = set;
 		}
-		staff_role = role;
-		staff_lxid = MyProc->lxid;
-		staff_cid = cid;
+		note_statement(&staff_of, role);
 	}
 	memset(key, 0, sizeof(key));
 	strcpy(key, insurer_no);
@@ -643,17 +662,14 @@ dv_staff_of(Oid role, const char *insurer_no)
 bool
 dv_staff_of_enrollment(Oid role, int64 enrollment_id)
 {
-	static Oid	last_role = InvalidOid;
-	static LocalTransactionId last_lxid = InvalidLocalTransactionId;
-	static CommandId last_cid = InvalidCommandId;
+	static DvStatementOf last_of = {InvalidOid, InvalidLocalTransactionId, InvalidCommandId};
 	static int64 last_id;
 	static bool last_answer;
-	CommandId	cid = GetCurrentCommandId(false);
 	ScanKeyData key;
 	DvScan		s;
 	char	   *insurer_no = NULL;
 
-	if (last_role == role && last_lxid == MyProc->lxid && last_cid == cid && last_id == enrollment_id)
+	if (same_statement(&last_of, role) && last_id == enrollment_id)
 		return last_answer;
 	load_catalog();
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(enrollment_id));
@@ -668,9 +684,7 @@ dv_staff_of_enrollment(Oid role, int64 enrollment_id)
 	}
 	scan_end(&s);
 	last_answer = insurer_no != NULL && dv_staff_of(role, insurer_no);
-	last_role = role;
-	last_lxid = MyProc->lxid;
-	last_cid = cid;
+	note_statement(&last_of, role);
 	last_id = enrollment_id;
 	return last_answer;
 }
