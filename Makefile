@@ -28,7 +28,7 @@ DATA        = extension/$(EXTENSION)--1.0.sql \
 # settings PG* say which): the pg_regress suite (test/sql, test/expected) and
 # the isolation specs (test/isolation), each in a UTF8 database of its own.
 # make test runs these and everything else.
-REGRESS      = worked_examples
+REGRESS      = worked_examples index_only
 REGRESS_OPTS = --inputdir=$(here)test --encoding=UTF8
 REGRESS_PREP = isolation-output
 ISOLATION      = $(basename $(notdir $(wildcard $(here)test/isolation/specs/*.spec)))

@@ -67,6 +67,11 @@ SELECT pg_catalog.pg_extension_config_dump('dvflag.registration_refusal_id_seq',
 ALTER TABLE dvflag.person ADD COLUMN sb_carried_from bigint, ADD COLUMN sb_carried_since timestamptz;
 COMMENT ON COLUMN dvflag.person.sb_carried_from IS 'the enrollment whose SB a move carried over onto latest(P) (RULES.md §5), until its insurer decides';
 CREATE INDEX person_sb_carried ON dvflag.person (latest_id) WHERE sb_carried_from IS NOT NULL;
+-- The person's key includes the flags, which the read paths then take from
+-- the index alone (an index-only read): rebuilt here, under an exclusive
+-- lock of dvflag.person for the time it takes (seconds per million persons).
+ALTER TABLE dvflag.person DROP CONSTRAINT person_pkey,
+  ADD CONSTRAINT person_pkey PRIMARY KEY (link_no) INCLUDE (nd_eff, sb_eff);
 CREATE OR REPLACE FUNCTION dvflag.enrollment_changed()
   RETURNS trigger
   AS 'MODULE_PATHNAME', 'dvflag_enrollment_changed_1_3'

@@ -88,7 +88,7 @@ ALTER INDEX dvflag.enrollment_disaster_name ALTER COLUMN 2 SET STATISTICS 0;
 -- transaction as the change.  version is bumped by every recomputation so
 -- that concurrent recomputations of one person always conflict.
 CREATE TABLE dvflag.person (
-  link_no     text COLLATE "C" PRIMARY KEY,
+  link_no     text COLLATE "C" NOT NULL,
   latest_id   bigint,
   nd_eff      boolean NOT NULL DEFAULT false,
   sb_eff      boolean NOT NULL DEFAULT false,
@@ -96,7 +96,10 @@ CREATE TABLE dvflag.person (
   version     bigint NOT NULL DEFAULT 0,
   updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
   sb_carried_from  bigint,
-  sb_carried_since timestamptz
+  sb_carried_since timestamptz,
+  -- the read paths take a person's flags from this index alone while the
+  -- row's page is visible to all (src/store.c, dv_person_flags)
+  CONSTRAINT person_pkey PRIMARY KEY (link_no) INCLUDE (nd_eff, sb_eff)
 );
 -- The lookup keys of the internal tables (person.link_no, card_serial, the
 -- proxy pair) compare bytewise (COLLATE "C"): they are identifiers, and the

@@ -31,6 +31,10 @@
 #include "executor/tuptable.h"
 #include "pgstat.h"
 #include "storage/proc.h"
+#include "access/visibilitymap.h"
+#include "catalog/pg_index.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -41,6 +45,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "rules.h"
 
@@ -88,6 +93,9 @@ typedef struct DvCatalog
 				s_insurer_no;
 	AttrNumber	p_nd_eff,
 				p_sb_eff;
+	/* their places among person_pkey's included columns; 0: not there (1.2) */
+	AttrNumber	p_pkey_nd_eff,
+				p_pkey_sb_eff;
 	AttrNumber	c_link_no,
 				c_stopped_at;
 	AttrNumber	d_starts,
@@ -171,6 +179,26 @@ column(Oid relid, const char *name)
 	return att;
 }
 
+/* Where the index includes the table's column att (1-based); 0 if it does not. */
+static AttrNumber
+included_column(Oid indexoid, AttrNumber att)
+{
+	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	AttrNumber	found = 0;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "dvflag: index %u is missing", indexoid);
+	{
+		Form_pg_index ind = (Form_pg_index) GETSTRUCT(tup);
+
+		for (int i = ind->indnkeyatts; i < ind->indnatts && found == 0; i++)
+			if (ind->indkey.values[i] == att)
+				found = i + 1;
+	}
+	ReleaseSysCache(tup);
+	return found;
+}
+
 /* Resolve the OIDs and attribute numbers, once per backend. */
 static void
 load_catalog(void)
@@ -205,6 +233,8 @@ load_catalog(void)
 	cat.s_insurer_no = column(cat.oid[R_STAFF], "insurer_no");
 	cat.p_nd_eff = column(cat.oid[R_PERSON], "nd_eff");
 	cat.p_sb_eff = column(cat.oid[R_PERSON], "sb_eff");
+	cat.p_pkey_nd_eff = included_column(cat.oid[R_PERSON_PKEY], cat.p_nd_eff);
+	cat.p_pkey_sb_eff = included_column(cat.oid[R_PERSON_PKEY], cat.p_sb_eff);
 	cat.c_link_no = column(cat.oid[R_CARD], "link_no");
 	cat.c_stopped_at = column(cat.oid[R_CARD], "stopped_at");
 	cat.d_starts = column(cat.oid[R_DISASTER], "starts");
@@ -320,17 +350,27 @@ scan_rescan(DvScan *s, ScanKey keys, int nkeys)
 	index_rescan(s->scan, keys, nkeys, NULL, 0);
 }
 
-/* Start an index scan; the keys get the index's collations. */
+/*
+ * Start an index scan; the keys get the index's collations.  want_itup:
+ * the scan also returns the index tuples (an index-only read).
+ */
 static void
-scan_begin(DvScan *s, int rel, int idx, ScanKey keys, int nkeys)
+scan_begin_with(DvScan *s, int rel, int idx, ScanKey keys, int nkeys, bool want_itup)
 {
 	s->rel = table_open(cat.oid[rel], AccessShareLock);
 	s->idx = index_open(cat.oid[idx], AccessShareLock);
 	counts_save(&s->rel_counts, s->rel);
 	counts_save(&s->idx_counts, s->idx);
 	s->scan = index_beginscan(s->rel, s->idx, GetActiveSnapshot(), nkeys, 0);
+	s->scan->xs_want_itup = want_itup;
 	scan_rescan(s, keys, nkeys);
 	s->slot = table_slot_create(s->rel, NULL);
+}
+
+static void
+scan_begin(DvScan *s, int rel, int idx, ScanKey keys, int nkeys)
+{
+	scan_begin_with(s, rel, idx, keys, nkeys, false);
 }
 
 static bool
@@ -758,22 +798,50 @@ dv_is_proxy(const char *principal, const char *agent)
 	return found;
 }
 
+/*
+ * The person's effective flags.  From 1.3 person_pkey includes nd_eff and
+ * sb_eff: the flags are read from the index alone, as an index-only scan
+ * does, when the visibility map says the row's page is visible to all (a
+ * read of the heap page less on every call of every path); otherwise, and
+ * on a database not yet updated, from the row.
+ */
 DvPersonFlags
 dv_person_flags(const char *link_no)
 {
 	ScanKeyData key;
 	DvScan		s;
 	DvPersonFlags f = {false, false, false};
+	bool		index_only;
+	Buffer		vmbuffer = InvalidBuffer;
+	ItemPointer tid;
 
 	load_catalog();
+	index_only = cat.p_pkey_nd_eff != 0 && cat.p_pkey_sb_eff != 0;
 	text_key(&key, 1, link_no);
-	scan_begin(&s, R_PERSON, R_PERSON_PKEY, &key, 1);
-	if (scan_next(&s))
+	scan_begin_with(&s, R_PERSON, R_PERSON_PKEY, &key, 1, index_only);
+	while (!f.found && (tid = index_getnext_tid(s.scan, ForwardScanDirection)) != NULL)
 	{
-		f.found = true;
-		f.nd_eff = bool_value(s.slot, cat.p_nd_eff);
-		f.sb_eff = bool_value(s.slot, cat.p_sb_eff);
+		if (index_only && VM_ALL_VISIBLE(s.rel, ItemPointerGetBlockNumber(tid), &vmbuffer))
+		{
+			bool		isnull;
+
+			f.found = true;
+			f.nd_eff = DatumGetBool(index_getattr(s.scan->xs_itup, cat.p_pkey_nd_eff,
+												  s.scan->xs_itupdesc, &isnull)) && !isnull;
+			f.sb_eff = DatumGetBool(index_getattr(s.scan->xs_itup, cat.p_pkey_sb_eff,
+												  s.scan->xs_itupdesc, &isnull)) && !isnull;
+			/* what a read of the row would have locked (serializable) */
+			PredicateLockPage(s.rel, ItemPointerGetBlockNumber(tid), GetActiveSnapshot());
+		}
+		else if (index_fetch_heap(s.scan, s.slot))
+		{
+			f.found = true;
+			f.nd_eff = bool_value(s.slot, cat.p_nd_eff);
+			f.sb_eff = bool_value(s.slot, cat.p_sb_eff);
+		}
 	}
+	if (BufferIsValid(vmbuffer))
+		ReleaseBuffer(vmbuffer);
 	scan_end(&s);
 	return f;
 }
