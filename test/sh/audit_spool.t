@@ -108,8 +108,7 @@ ok $? "dvflag.audit_spool_size is 16MB by default"
 # the count of lost rows is the running server's: a clean restart starts
 # it again at zero (the server log keeps the warning), and the tests that
 # follow find check() clean
-as_owner pg_ctl -D "$DVFLAG_PGDATA" -l "$DVFLAG_SERVER_LOG" -w -t 120 -m fast restart > "$tmp/restart.out" 2>&1
-for _ in $(seq 1 100); do q -d postgres -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+server_restart "$tmp/restart.out"
 [ "$(q -d $db -c "SELECT dvflag.audit_rows_lost()")" = 0 ] && [ "$(rows)" = "125 125" ] \
   && [ "$(q -d $db -c "SELECT count(*) FROM dvflag.check()")" = 0 ]
 ok $? "after a clean restart no row is lost, every row stays, check() is clean"

@@ -84,7 +84,6 @@ ok $? "a column added to dvflag.audit gets its default in a queued row"
 
 # the count of lost rows is the running server's: a clean restart starts
 # it again at zero, and the tests that follow find check() clean
-as_owner pg_ctl -D "$DVFLAG_PGDATA" -l "$DVFLAG_SERVER_LOG" -w -t 120 -m fast restart > /dev/null 2>&1
-for _ in $(seq 1 100); do q -d postgres -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+server_restart /dev/null
 [ "$(q -d $db -c "SELECT dvflag.audit_rows_lost()")" = 0 ] && [ "$(q -d $db -c "SELECT count(*) FROM dvflag.check()")" = 0 ]
 ok $? "after a clean restart no row is counted lost, check() is clean"

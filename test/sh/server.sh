@@ -4,6 +4,7 @@
 #   server_check                  skip the rest unless PGHOST is that cluster
 #   server_kill                   kill -9 of the postmaster and its children
 #   server_start <output file>    start it again (crash recovery); status
+#   server_restart <output file>  a clean restart (pg_ctl -m fast); status
 server_check() {
   [ -n "${DVFLAG_PGDATA:-}" ] || skip_rest "not under tools/cluster (no DVFLAG_PGDATA)"
   datadir=$(q -d postgres -c "SHOW data_directory" 2>/dev/null)
@@ -37,6 +38,16 @@ server_start() {
     if [ "$lpid" = "$killed_pid" ]; then rm -f "$lock"; fi
   done
   as_owner pg_ctl -D "$DVFLAG_PGDATA" -l "$DVFLAG_SERVER_LOG" -w -t 120 start > "$1" 2>&1
+  server_wait
+}
+
+server_restart() {
+  as_owner pg_ctl -D "$DVFLAG_PGDATA" -l "$DVFLAG_SERVER_LOG" -w -t 120 -m fast restart > "$1" 2>&1
+  server_wait
+}
+
+# until the server takes connections (at most 20 s); status
+server_wait() {
   for _ in $(seq 1 100); do q -d postgres -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
   q -d postgres -c "SELECT 1" >/dev/null 2>&1
 }
