@@ -1,4 +1,5 @@
-# The measured paths of the benchmark, sourced by bench/in_cluster (which
+# What bench/in_cluster and bench/profile share: the data they load
+# (bench_load, below) and the measured paths, sourced by bench/in_cluster (which
 # runs each against its plain SELECT) and bench/profile (which profiles
 # one).  bench_path NAME sets, for the path NAME:
 #   dv         the dvflag call
@@ -7,6 +8,8 @@
 #   keyq       the query whose \gset gives the call its random key (:k)
 #   plainkeyq  the same for the plain statement (keyq unless it differs)
 # and returns 1 for a name it does not know.
+# the paths (and loads) that read health records
+BENCH_HEALTH_PATHS="portal_health clinic_health_by_card disaster_health health_bulk"
 BENCH_PATHS="clinic_by_insurance_card clinic_by_card portal_qualifications portal_self_info
   portal_exchange_history disaster_search set_flag portal_health clinic_health_by_card disaster_health"
 
@@ -73,4 +76,23 @@ bench_path() {
 # key, its row by \gset, then the measured statement
 bench_script() {
   printf '\\set k random(1, :nkeys)\n%s \\gset\n%s;\n' "$2" "$3" > "$1"
+}
+
+# bench_load DB PERSONS HEALTH: the benchmark's data in database DB:
+# PERSONS persons through the triggers (bench/gen.sql), their provision
+# records, health records when HEALTH is yes (at 4,000,000 persons they are
+# most of the database), the keys and the plain copies; timings on stdout.
+bench_load() {
+  local db=$1 start
+  start=$(date +%s.%N)
+  psql -X -q -d "$db" -v persons="$2" -f bench/gen.sql
+  echo "# load took $(echo "$(date +%s.%N) - $start" | bc) s"
+  psql -X -q -d "$db" -f bench/records.sql
+  if [ "$3" = yes ]; then
+    start=$(date +%s.%N)
+    psql -X -q -d "$db" -f bench/health.sql
+    echo "# health records took $(echo "$(date +%s.%N) - $start" | bc) s"
+  fi
+  psql -X -q -d "$db" -f bench/keys.sql
+  psql -X -q -d "$db" -f bench/plain.sql
 }
